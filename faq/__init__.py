@@ -1,0 +1,1 @@
+"""FAQ entries and the questions agents ask (see the FAQ issue)."""

@@ -1,0 +1,8 @@
+"""App config for feedback and analytics."""
+
+from django.apps import AppConfig
+
+
+class FeedbackConfig(AppConfig):
+    name = "feedback"
+    verbose_name = "Feedback and analytics"

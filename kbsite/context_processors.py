@@ -1,0 +1,7 @@
+"""Values every template needs: the site name and the reader's role flags."""
+
+from django.conf import settings
+
+
+def site(request):
+    return {"site_name": settings.KB_SITE_NAME}

@@ -1,0 +1,37 @@
+"""The roles are Django groups with permissions; this is the one place that defines them.
+
+agent reads internal sections; editor creates and edits; publisher may publish;
+manager reads reports. Admins are superusers.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+ROLES: dict[str, list[str]] = {
+    "agent": ["manuals.view_internal"],
+    "editor": [
+        "manuals.view_internal",
+        "manuals.add_section",
+        "manuals.change_section",
+        "manuals.delete_section",
+        "manuals.view_section",
+    ],
+    "publisher": ["manuals.view_internal", "manuals.publish_section"],
+    "manager": ["manuals.view_internal"],
+}
+
+
+def setup_roles() -> dict[str, Group]:
+    """Create or update the role groups; idempotent. Returns them by name."""
+    groups = {}
+    for name, perms in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label,
+                                       codename=codename)
+            )
+        group.permissions.add(*wanted)
+        groups[name] = group
+    return groups

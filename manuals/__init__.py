@@ -1,0 +1,1 @@
+"""The manual: the section tree, revisions, rendering, and (later) search, blocks, export."""

@@ -1,0 +1,63 @@
+"""`manage.py load_demo`: load the demo training manual (idempotent).
+
+A node is matched to an existing section by its title under the same parent, so running
+the command again adds only what is missing and never overwrites an editor's changes.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from manuals import services
+from manuals.demo.content import DEMO_MANUAL
+from manuals.models import Section
+
+
+def _count(nodes) -> int:
+    return sum(1 + _count(n.get("children", [])) for n in nodes)
+
+
+class Command(BaseCommand):
+    help = "Load the demo customer-service training manual (safe to run again)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", default="admin",
+                            help="Username recorded as the author (default: admin).")
+
+    def handle(self, *args, **options):
+        User = get_user_model()
+        author = User.objects.filter(username=options["user"]).first()
+        if author is None:
+            author, _ = User.objects.get_or_create(
+                username="demo-loader", defaults={"is_superuser": True,
+                                                  "is_active": True})
+        self.total = _count(DEMO_MANUAL)
+        self.done = 0
+        self.created = 0
+        with transaction.atomic():
+            self._load(None, DEMO_MANUAL, author)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo manual: {self.created} sections created, "
+            f"{self.total - self.created} already there."))
+
+    def _load(self, parent, nodes, author):
+        for node in nodes:
+            siblings = (Section.objects.get_children(parent) if parent is not None
+                        else Section.objects.get_root_nodes())
+            section = siblings.filter(title=node["title"]).first()
+            if section is None:
+                section = services.create_section(
+                    parent, title=node["title"], body=node.get("body", ""),
+                    kind=node["kind"], visibility=node["visibility"], user=author,
+                    message="Demo content", publish=True,
+                )
+                if node.get("tags"):
+                    services.update_section_settings(
+                        section, user=author, kind=section.kind,
+                        visibility=section.visibility, owner=author,
+                        tags=node["tags"],
+                    )
+                self.created += 1
+            self.done += 1
+            self.stdout.write(f"[{self.done}/{self.total}] {node['title']}")
+            self._load(section, node.get("children", []), author)

@@ -1,0 +1,76 @@
+"""Permission questions as small named functions, asked by views, services and selectors.
+
+Roles are Django groups (see kbsite.roles); these functions only ask for permissions,
+so a deployment can grant them to any group it likes.
+"""
+
+from .models import VISIBILITY_RANK, Section, Visibility
+
+
+def can_read_internal(user) -> bool:
+    return user.is_active and user.has_perm("manuals.view_internal")
+
+
+def user_group_ids(user) -> frozenset[int]:
+    """The ids of the user's groups, asked once per request and kept on the user."""
+    if not user.is_authenticated:
+        return frozenset()
+    if not hasattr(user, "_kb_group_ids"):
+        user._kb_group_ids = frozenset(user.groups.values_list("pk", flat=True))
+    return user._kb_group_ids
+
+
+def _visibility_allows(user, section: Section, group_ids: frozenset[int]) -> bool:
+    if section.visibility == Visibility.PUBLIC:
+        return True
+    if not can_read_internal(user):
+        return False
+    if section.visibility == Visibility.INTERNAL:
+        return True
+    return bool(group_ids & {g.pk for g in section.groups.all()})
+
+
+def can_read(user, section: Section, ancestors=None) -> bool:
+    """May `user` read `section`? Checks the section and every ancestor.
+
+    The services keep children no wider than parents; checking ancestors too means a
+    row changed behind their back (admin, raw SQL) still cannot leak.
+    """
+    if user.is_superuser:
+        return True
+    if section.published_revision_id is None and not can_edit(user):
+        return False
+    if ancestors is None:
+        ancestors = list(Section.objects.get_ancestors(section).prefetch_related("groups"))
+    group_ids = user_group_ids(user)
+    return all(_visibility_allows(user, s, group_ids) for s in [*ancestors, section])
+
+
+def can_edit(user, section: Section | None = None) -> bool:
+    return user.is_active and user.has_perm("manuals.change_section")
+
+
+def can_create(user) -> bool:
+    return user.is_active and user.has_perm("manuals.add_section")
+
+
+def can_delete(user) -> bool:
+    return user.is_active and user.has_perm("manuals.delete_section")
+
+
+def can_publish(user) -> bool:
+    return user.is_active and user.has_perm("manuals.publish_section")
+
+
+def audience_key(user) -> str:
+    """A cache key part naming what `user` may see: 'public', 'internal' or their groups."""
+    if user.is_superuser:
+        return "all"
+    if not user.is_authenticated or not can_read_internal(user):
+        return "public"
+    return "internal:" + ",".join(map(str, sorted(user_group_ids(user))))
+
+
+def narrower(a: str, b: str) -> str:
+    """The narrower of two visibilities."""
+    return a if VISIBILITY_RANK[a] >= VISIBILITY_RANK[b] else b

@@ -1,0 +1,290 @@
+"""Operations that change the manual. Views, commands and tests call these.
+
+Each runs in one transaction with its permission check in one place. Tree changes take
+a tree lock first: treebeard computes paths in Python, so two concurrent inserts under
+one parent must not interleave (SQLite's IMMEDIATE transactions serialize writers
+already; on PostgreSQL an advisory lock does it).
+"""
+
+from dataclasses import dataclass
+
+import merge3
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from . import permissions
+from .models import VISIBILITY_RANK, Revision, Section, Tag, Visibility
+
+TREE_LOCK_ID = 727_001  # any constant; names the advisory lock of the section tree
+MOVE_POSITIONS = {
+    "before": "left",
+    "after": "right",
+    "first-child": "first-child",
+    "last-child": "last-child",
+}
+
+
+class EditConflict(ValidationError):
+    """A save against a newer head whose changes overlap; carries the merged text."""
+
+
+@dataclass
+class SaveResult:
+    """What `save_revision` did: 'saved', 'merged', 'unchanged' or 'conflict'."""
+
+    status: str
+    revision: Revision | None
+    conflict_title: str = ""
+    conflict_body: str = ""
+    head: Revision | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "conflict"
+
+
+def _lock_tree() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_ID])
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("You do not have permission to do that."))
+
+
+def _slug_for(title: str) -> str:
+    return slugify(title, allow_unicode=True)[:200]
+
+
+def _new_revision(section, *, user, title, body, base, message) -> Revision:
+    last = section.revisions.order_by("-number").values_list("number", flat=True).first()
+    revision = Revision(
+        section=section,
+        number=(last or 0) + 1,
+        title=title.strip(),
+        body=body,
+        author=user if user and user.is_authenticated else None,
+        message=message.strip()[:255],
+        base=base,
+    )
+    revision.full_clean(exclude=["section", "base"])
+    revision.save()
+    section.head_revision = revision
+    if section.published_revision_id is None:
+        # Never-published sections show their draft title in the editors' tree.
+        section.title = revision.title
+        section.slug = _slug_for(revision.title)
+    section.save(update_fields=["head_revision", "title", "slug"])
+    return revision
+
+
+def _clamp_subtree(section: Section) -> None:
+    """Keep `section` and its descendants no wider than their parents."""
+    parent = Section.objects.get_parent(section, update=True)
+    nodes = [section, *Section.objects.get_tree(section).exclude(pk=section.pk)
+             .prefetch_related("groups")]
+    allowed = {}  # path -> (visibility, group ids) of nodes already clamped
+    if parent is not None:
+        allowed[parent.path] = (parent.visibility,
+                                {g.pk for g in parent.groups.all()})
+    for node in nodes:
+        parent_path = node.path[: -node.steplen]
+        if parent_path not in allowed:
+            allowed[node.path] = (node.visibility, {g.pk for g in node.groups.all()})
+            continue
+        p_vis, p_groups = allowed[parent_path]
+        vis, groups = node.visibility, {g.pk for g in node.groups.all()}
+        if VISIBILITY_RANK[vis] < VISIBILITY_RANK[p_vis]:
+            vis, groups = p_vis, set(p_groups)
+        elif vis == Visibility.RESTRICTED and p_vis == Visibility.RESTRICTED:
+            groups = (groups & p_groups) or set(p_groups)
+        if vis != node.visibility:
+            node.visibility = vis
+            node.save(update_fields=["visibility"])
+        if vis == Visibility.RESTRICTED and groups != {g.pk for g in node.groups.all()}:
+            node.groups.set(groups)
+        allowed[node.path] = (vis, groups)
+
+
+@transaction.atomic
+def create_section(
+    parent: Section | None,
+    *,
+    title: str,
+    body: str = "",
+    kind: str,
+    visibility: str,
+    user,
+    groups=(),
+    message: str = "",
+    publish: bool | None = None,
+) -> Section:
+    """Add a section as the last child of `parent` (a new manual when None).
+
+    The first revision is published at once when the user may publish, unless
+    `publish=False` asks for a draft.
+    """
+    _require(permissions.can_create(user))
+    if parent is not None:
+        _require(permissions.can_read(user, parent))
+    if not title.strip():
+        raise ValidationError({"title": _("A section needs a title.")})
+    _lock_tree()
+    fields = dict(
+        title=title.strip(), slug=_slug_for(title), kind=kind, visibility=visibility,
+        owner=user if user.is_authenticated else None,
+    )
+    if parent is None:
+        section = Section.objects.add_root(fields)
+    else:
+        parent = Section.objects.get(pk=parent.pk)  # fresh numchild/path under lock
+        section = Section.objects.add_child(parent, fields)
+    if groups:
+        section.groups.set(groups)
+    _clamp_subtree(section)
+    revision = _new_revision(section, user=user, title=title, body=body, base=None,
+                             message=message or _("Created"))
+    if publish is None:
+        publish = permissions.can_publish(user)
+    if publish:
+        publish_revision(section, revision, user=user)
+    section.refresh_from_db()
+    return section
+
+
+def _merge_text(base: str, head: str, mine: str) -> tuple[str, bool]:
+    """Three-way line merge; returns (text, has_conflicts)."""
+    if head == base or head == mine:
+        return mine, False
+    if mine == base:
+        return head, False
+    m = merge3.Merge3(base.splitlines(True), head.splitlines(True),
+                      mine.splitlines(True))
+    lines = list(m.merge_lines(name_a=_("their version"), name_b=_("your version")))
+    conflict = any(kind == "conflict" for kind, *_ in m.merge_regions())
+    return "".join(lines), conflict
+
+
+@transaction.atomic
+def save_revision(section: Section, *, user, title: str, body: str,
+                  base: Revision | None, message: str = "") -> SaveResult:
+    """Save an edit made from `base`. A stale base is merged three-way with the head.
+
+    A clean merge saves the merged text; overlapping changes save nothing and return
+    the merged text with conflict markers so the editor's words are never lost.
+    """
+    _require(permissions.can_edit(user, section))
+    if not title.strip():
+        raise ValidationError({"title": _("A section needs a title.")})
+    section = Section.objects.select_related("head_revision").get(pk=section.pk)
+    head = section.head_revision
+    title = title.strip()
+    body = body.replace("\r\n", "\n")
+    status = "saved"
+    if head is not None and base is not None and base.pk != head.pk:
+        merged_body, body_conflict = _merge_text(base.body, head.body, body)
+        merged_title, title_conflict = _merge_text(base.title, head.title, title)
+        if body_conflict or title_conflict or "\n" in merged_title.strip():
+            return SaveResult(status="conflict", revision=None, head=head,
+                              conflict_title=title, conflict_body=merged_body)
+        title, body, status = merged_title.strip(), merged_body, "merged"
+    if head is not None and head.title == title and head.body == body:
+        return SaveResult(status="unchanged", revision=head, head=head)
+    revision = _new_revision(section, user=user, title=title, body=body,
+                             base=head, message=message)
+    return SaveResult(status=status, revision=revision, head=head)
+
+
+@transaction.atomic
+def publish_revision(section: Section, revision: Revision, *, user) -> Section:
+    """Make `revision` what readers see."""
+    _require(permissions.can_publish(user))
+    if revision.section_id != section.pk:
+        raise ValidationError(_("That revision belongs to another section."))
+    now = timezone.now()
+    section.published_revision = revision
+    section.published_at = now
+    section.updated = now
+    section.title = revision.title
+    section.slug = _slug_for(revision.title)
+    section.save(update_fields=["published_revision", "published_at", "updated",
+                                "title", "slug"])
+    return section
+
+
+# The name the contract of the foundation issue uses.
+publish = publish_revision
+
+
+@transaction.atomic
+def restore_revision(revision: Revision, *, user, publish_now: bool = False) -> Revision:
+    """Restoring writes a new revision with the old text; history is never rewritten."""
+    section = revision.section
+    _require(permissions.can_edit(user, section))
+    head = Section.objects.get(pk=section.pk).head_revision
+    new = _new_revision(
+        section, user=user, title=revision.title, body=revision.body, base=head,
+        message=_("Restored revision %(number)s") % {"number": revision.number},
+    )
+    if publish_now:
+        publish_revision(section, new, user=user)
+    return new
+
+
+@transaction.atomic
+def move_section(section: Section, target: Section, position: str, *, user) -> Section:
+    """Move `section` and its subtree before/after `target` or into it."""
+    _require(permissions.can_edit(user, section) and permissions.can_edit(user, target))
+    if position not in MOVE_POSITIONS:
+        raise ValidationError(_("Unknown position: %(pos)s") % {"pos": position})
+    _lock_tree()
+    section = Section.objects.get(pk=section.pk)
+    target = Section.objects.get(pk=target.pk)
+    if target.pk == section.pk or target.is_descendant_of(section):
+        raise ValidationError(_("A section cannot be moved into itself."))
+    Section.objects.move(section, target, MOVE_POSITIONS[position])
+    section.refresh_from_db()
+    _clamp_subtree(section)
+    section.refresh_from_db()
+    return section
+
+
+@transaction.atomic
+def update_section_settings(section: Section, *, user, kind: str, visibility: str,
+                            groups=(), owner=None, review_by=None,
+                            tags: list[str] | tuple = ()) -> Section:
+    """Change what is not part of a revision: kind, visibility, owner, review date, tags."""
+    _require(permissions.can_edit(user, section))
+    section = Section.objects.get(pk=section.pk)
+    section.kind = kind
+    section.visibility = visibility
+    section.owner = owner
+    section.review_by = review_by
+    section.full_clean(exclude=["path", "depth", "numchild", "title", "slug"])
+    section.save(update_fields=["kind", "visibility", "owner", "review_by"])
+    section.groups.set(groups if visibility == Visibility.RESTRICTED else [])
+    section.tags.set([Tag.objects.get_or_create(name=name.strip()[:50])[0]
+                      for name in tags if name.strip()])
+    _clamp_subtree(section)
+    section.refresh_from_db()
+    return section
+
+
+@transaction.atomic
+def delete_section(section: Section, *, user) -> int:
+    """Delete a section and its subtree; returns how many sections went."""
+    _require(permissions.can_delete(user))
+    _lock_tree()
+    section = Section.objects.get(pk=section.pk)
+    count = Section.objects.get_descendants(section).count() + 1
+    # Revisions point back at sections; clear the section->revision links first so
+    # the cascade does not trip over them.
+    Section.objects.get_tree(section).update(head_revision=None, published_revision=None)
+    Section.objects.get(pk=section.pk).delete()
+    return count
+

@@ -1,0 +1,303 @@
+"""Views of the manual: reading, editing, history, moving. Thin: services do the work."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .diff import side_by_side
+from .forms import MoveForm, RevisionForm, SectionCreateForm, SectionSettingsForm
+from .kinds import starting_bodies, starting_body
+from .models import Kind, Revision, Section, Visibility
+from .permissions import can_create, can_delete, can_edit, can_publish, can_read
+from .rendering import render_markdown, render_revision
+from .signals import section_viewed
+
+
+def _section_or_404(request, pk, *, edit=False):
+    """The section if the user may read it (404 otherwise: existence is not leaked)."""
+    section = get_object_or_404(
+        Section.objects.select_related("published_revision", "head_revision", "owner")
+        .prefetch_related("groups"),
+        pk=pk,
+    )
+    ancestors = list(Section.objects.get_ancestors(section).prefetch_related("groups"))
+    if not can_read(request.user, section, ancestors):
+        raise Http404
+    if edit and not can_edit(request.user, section):
+        raise PermissionDenied
+    return section, ancestors
+
+
+def _page_context(request, section, ancestors):
+    prev, nxt = selectors.previous_next(request.user, section)
+    return {
+        "section": section,
+        "ancestors": ancestors,
+        "sidebar": selectors.sidebar_tree(request.user, section, ancestors),
+        "prev_section": prev,
+        "next_section": nxt,
+        "can_edit": can_edit(request.user, section),
+        "can_publish": can_publish(request.user),
+        "can_create": can_create(request.user),
+        "can_delete": can_delete(request.user),
+    }
+
+
+def section_detail(request, pk, slug=None):
+    section, ancestors = _section_or_404(request, pk)
+    if section.slug and slug != section.slug:
+        # Ids make URLs stable; an old or missing slug goes to the canonical address.
+        return redirect(section, permanent=True)
+    editor = can_edit(request.user, section)
+    show_draft = editor and (request.GET.get("draft") or not section.published_revision)
+    revision = section.head_revision if show_draft else section.published_revision
+    rendered = render_revision(revision, request.user) if revision else None
+    context = _page_context(request, section, ancestors)
+    context.update(
+        revision=revision,
+        rendered=rendered,
+        showing_draft=bool(show_draft),
+        children=selectors.children_of(request.user, section),
+    )
+    section_viewed.send(sender=Section, section=section, revision=revision,
+                        request=request)
+    return render(request, "manuals/section_detail.html", context)
+
+
+def tree_children(request, pk):
+    section, _ancestors = _section_or_404(request, pk)
+    nodes = selectors.tree_children(request.user, section)
+    return render(request, "manuals/_tree_children.html", {"nodes": nodes})
+
+
+def section_create(request, parent_pk=None):
+    if not can_create(request.user):
+        raise PermissionDenied
+    parent, ancestors = (None, [])
+    if parent_pk is not None:
+        parent, ancestors = _section_or_404(request, parent_pk)
+    default_kind = Kind.MANUAL if parent is None else Kind.ARTICLE
+    kind = request.GET.get("kind", default_kind)
+    if kind not in Kind.values:
+        kind = default_kind
+    visibility = parent.visibility if parent else Visibility.INTERNAL
+    form = SectionCreateForm(
+        request.POST or None,
+        initial={"kind": kind, "visibility": visibility, "body": starting_body(kind)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            section = services.create_section(
+                parent, title=data["title"], body=data["body"], kind=data["kind"],
+                visibility=data["visibility"], groups=data["groups"],
+                message=data["message"], user=request.user,
+                publish="publish" in request.POST and can_publish(request.user),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if section.visibility != data["visibility"]:
+                messages.warning(request, _(
+                    "Visibility was narrowed to “%(vis)s” to match the parent section."
+                ) % {"vis": section.get_visibility_display()})
+            messages.success(request, _("Section created."))
+            return redirect(section)
+    return render(request, "manuals/section_form.html", {
+        "form": form, "parent": parent, "ancestors": ancestors, "creating": True,
+        "can_publish": can_publish(request.user), "kind_templates": starting_bodies(),
+    })
+
+
+def section_edit(request, pk):
+    section, ancestors = _section_or_404(request, pk, edit=True)
+    head = section.head_revision
+    form = RevisionForm(
+        request.POST or None, section=section,
+        initial={"title": head.title if head else section.title,
+                 "body": head.body if head else "", "base": head},
+    )
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.save_revision(
+                section, user=request.user, title=data["title"], body=data["body"],
+                base=data["base"], message=data["message"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if result.ok:
+                return _after_save(request, section, result)
+            # Nothing is lost: the editor's text, merged with conflict markers, goes
+            # back into the form, now based on the head it conflicted with.
+            conflict = result
+            form = RevisionForm(section=section, initial={
+                "title": result.conflict_title, "body": result.conflict_body,
+                "base": result.head, "message": data["message"],
+            })
+            messages.error(request, _(
+                "Someone else changed the same lines since you started. Your text is "
+                "below with both versions marked; resolve the marked parts and save."
+            ))
+    return render(request, "manuals/section_form.html", {
+        "form": form, "section": section, "ancestors": ancestors, "creating": False,
+        "can_publish": can_publish(request.user), "conflict": conflict,
+    })
+
+
+def _after_save(request, section, result):
+    if result.status == "unchanged":
+        messages.info(request, _("No changes to save."))
+    elif result.status == "merged":
+        messages.success(request, _(
+            "Saved. Your changes were merged with revision %(n)s by %(who)s."
+        ) % {"n": result.head.number, "who": result.head.author or "?"})
+    else:
+        messages.success(request, _("Saved as revision %(n)s.") % {
+            "n": result.revision.number})
+    if "publish" in request.POST and can_publish(request.user):
+        services.publish_revision(section, result.revision, user=request.user)
+        messages.success(request, _("Published."))
+        return redirect(section)
+    return redirect(reverse("manuals:section_id", kwargs={"pk": section.pk})
+                    + "?draft=1")
+
+
+@require_POST
+def section_preview(request):
+    """Live preview for the editor, through the same pipeline readers get."""
+    if not (can_edit(request.user) or can_create(request.user)):
+        raise PermissionDenied
+    body = request.POST.get("body", "")[: 200_000]
+    rendered = render_markdown(body, "preview")
+    return JsonResponse({"html": str(rendered.html)})
+
+
+def section_history(request, pk):
+    section, ancestors = _section_or_404(request, pk, edit=True)
+    revisions = section.revisions.select_related("author").order_by("-number")
+    page = Paginator(revisions, 50).get_page(request.GET.get("page"))
+    context = _page_context(request, section, ancestors)
+    context.update(page=page)
+    return render(request, "manuals/section_history.html", context)
+
+
+def _revision_or_404(section, number):
+    return get_object_or_404(Revision.objects.select_related("author"),
+                             section=section, number=number)
+
+
+def section_diff(request, pk):
+    section, ancestors = _section_or_404(request, pk, edit=True)
+    try:
+        a, b = int(request.GET.get("a", 0)), int(request.GET.get("b", 0))
+    except ValueError as exc:
+        raise Http404 from exc
+    old, new = _revision_or_404(section, min(a, b)), _revision_or_404(section, max(a, b))
+    rows = side_by_side(old.title + "\n\n" + old.body, new.title + "\n\n" + new.body)
+    context = _page_context(request, section, ancestors)
+    context.update(old=old, new=new, rows=rows,
+                   changed=any(r.kind != "equal" for r in rows))
+    return render(request, "manuals/section_diff.html", context)
+
+
+def revision_detail(request, pk, number):
+    section, ancestors = _section_or_404(request, pk, edit=True)
+    revision = _revision_or_404(section, number)
+    context = _page_context(request, section, ancestors)
+    context.update(revision=revision,
+                   rendered=render_revision(revision, request.user))
+    return render(request, "manuals/revision_detail.html", context)
+
+
+@require_POST
+def revision_restore(request, pk, number):
+    section, _ancestors = _section_or_404(request, pk, edit=True)
+    revision = _revision_or_404(section, number)
+    new = services.restore_revision(revision, user=request.user)
+    messages.success(request, _(
+        "Revision %(old)s restored as revision %(new)s."
+    ) % {"old": revision.number, "new": new.number})
+    return redirect(reverse("manuals:history", kwargs={"pk": section.pk}))
+
+
+@require_POST
+def section_publish(request, pk):
+    section, _ancestors = _section_or_404(request, pk, edit=True)
+    if not can_publish(request.user):
+        raise PermissionDenied
+    number = request.POST.get("number")
+    revision = (_revision_or_404(section, number) if number
+                else section.head_revision)
+    services.publish_revision(section, revision, user=request.user)
+    messages.success(request, _("Revision %(n)s published.") % {"n": revision.number})
+    return redirect(section)
+
+
+def section_settings(request, pk):
+    section, ancestors = _section_or_404(request, pk, edit=True)
+    form = SectionSettingsForm(request.POST or None, initial={
+        "kind": section.kind, "visibility": section.visibility,
+        "groups": section.groups.all(), "owner": section.owner,
+        "review_by": section.review_by,
+        "tags": ", ".join(t.name for t in section.tags.all()),
+    })
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        updated = services.update_section_settings(
+            section, user=request.user, kind=data["kind"],
+            visibility=data["visibility"], groups=data["groups"],
+            owner=data["owner"], review_by=data["review_by"], tags=data["tags"],
+        )
+        if updated.visibility != data["visibility"]:
+            messages.warning(request, _(
+                "Visibility was narrowed to “%(vis)s” to match the parent section."
+            ) % {"vis": updated.get_visibility_display()})
+        messages.success(request, _("Settings saved."))
+        return redirect(updated)
+    context = _page_context(request, section, ancestors)
+    context.update(form=form)
+    return render(request, "manuals/section_settings.html", context)
+
+
+def section_move(request, pk):
+    section, ancestors = _section_or_404(request, pk, edit=True)
+    form = MoveForm(request.POST or None,
+                    targets=selectors.move_targets(request.user, exclude=section))
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = services.move_section(
+                section, form.cleaned_data["target"], form.cleaned_data["position"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Moved."))
+            return redirect(moved)
+    context = _page_context(request, section, ancestors)
+    context.update(form=form, subtree_size=Section.objects.get_descendants(section, include_self=True).count())
+    return render(request, "manuals/section_move.html", context)
+
+
+def section_delete(request, pk):
+    section, ancestors = _section_or_404(request, pk, edit=True)
+    if not can_delete(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        parent = ancestors[-1] if ancestors else None
+        count = services.delete_section(section, user=request.user)
+        messages.success(request, _("Deleted %(n)s section(s).") % {"n": count})
+        return redirect(parent or "home")
+    context = _page_context(request, section, ancestors)
+    descendants = Section.objects.get_descendants(section)
+    context.update(descendants=descendants[:50], descendant_count=descendants.count())
+    return render(request, "manuals/section_delete.html", context)

@@ -1,0 +1,84 @@
+/* Small progressive enhancements: lazy sidebar tree, live preview, kind templates. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  // Sidebar: expand and collapse nodes; load children the first time.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".kb-tree-toggle");
+    if (!toggle) return;
+    var item = toggle.parentElement;
+    var open = toggle.getAttribute("aria-expanded") === "true";
+    toggle.setAttribute("aria-expanded", open ? "false" : "true");
+    if (open || toggle.dataset.kbLoaded) return;
+    toggle.dataset.kbLoaded = "1";
+    fetch(toggle.dataset.kbChildrenUrl, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) { item.insertAdjacentHTML("beforeend", html); });
+  });
+
+  var sidebarToggle = document.querySelector("[data-kb-toggle-sidebar]");
+  if (sidebarToggle) {
+    sidebarToggle.addEventListener("click", function () {
+      var sidebar = document.getElementById("kb-sidebar");
+      var collapsed = sidebar.classList.toggle("is-collapsed");
+      sidebarToggle.setAttribute("aria-expanded", collapsed ? "false" : "true");
+    });
+  }
+
+  // Language switch submits on change.
+  document.querySelectorAll("[data-kb-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // Editor: live preview through the server's own rendering pipeline.
+  var editor = document.querySelector("[data-kb-editor]");
+  if (editor) {
+    var body = editor.querySelector("textarea[name=body]");
+    var preview = editor.querySelector("[data-kb-preview]");
+    var timer = null;
+    var refresh = function () {
+      var data = new FormData();
+      data.append("body", body.value);
+      fetch(editor.dataset.previewUrl, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken() }
+      }).then(function (r) { return r.json(); })
+        .then(function (json) { preview.innerHTML = json.html; })
+        .catch(function () {});
+    };
+    body.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 250);
+    });
+    refresh();
+
+    // A new section's body starts from its kind's template, as long as the
+    // editor has not typed anything of their own.
+    var kind = editor.querySelector("select[name=kind]");
+    var templatesNode = document.getElementById("kb-kind-templates");
+    if (kind && templatesNode) {
+      var templates = JSON.parse(templatesNode.textContent);
+      kind.addEventListener("change", function () {
+        var untouched = Object.keys(templates).some(function (k) {
+          return templates[k].trim() === body.value.trim();
+        });
+        if (untouched) {
+          body.value = templates[kind.value] || "";
+          refresh();
+        }
+      });
+    }
+    var visibility = editor.querySelector("select[name=visibility]");
+    var groups = editor.querySelector(".kb-groups");
+    if (visibility && groups) {
+      var sync = function () { groups.hidden = visibility.value !== "restricted"; };
+      visibility.addEventListener("change", sync);
+      sync();
+    }
+  }
+})();
