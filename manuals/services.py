@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from . import permissions
 from .models import VISIBILITY_RANK, Revision, Section, Tag, Visibility
+from .signals import sections_changed
 
 TREE_LOCK_ID = 727_001  # any constant; names the advisory lock of the section tree
 MOVE_POSITIONS = {
@@ -50,6 +51,14 @@ def _lock_tree() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_ID])
+
+
+def _changed(ids, *, deleted: bool = False) -> None:
+    sections_changed.send(sender=Section, section_ids=list(ids), deleted=deleted)
+
+
+def _subtree_ids(section: Section) -> list[int]:
+    return list(Section.objects.get_tree(section).values_list("pk", flat=True))
 
 
 def _require(allowed: bool) -> None:
@@ -214,6 +223,7 @@ def publish_revision(section: Section, revision: Revision, *, user) -> Section:
     section.slug = _slug_for(revision.title)
     section.save(update_fields=["published_revision", "published_at", "updated",
                                 "title", "slug"])
+    _changed([section.pk])
     return section
 
 
@@ -251,6 +261,7 @@ def move_section(section: Section, target: Section, position: str, *, user) -> S
     section.refresh_from_db()
     _clamp_subtree(section)
     section.refresh_from_db()
+    _changed(_subtree_ids(section))
     return section
 
 
@@ -272,6 +283,7 @@ def update_section_settings(section: Section, *, user, kind: str, visibility: st
                       for name in tags if name.strip()])
     _clamp_subtree(section)
     section.refresh_from_db()
+    _changed(_subtree_ids(section))
     return section
 
 
@@ -281,10 +293,11 @@ def delete_section(section: Section, *, user) -> int:
     _require(permissions.can_delete(user))
     _lock_tree()
     section = Section.objects.get(pk=section.pk)
-    count = Section.objects.get_descendants(section).count() + 1
+    ids = _subtree_ids(section)
+    _changed(ids, deleted=True)
     # Revisions point back at sections; clear the section->revision links first so
     # the cascade does not trip over them.
     Section.objects.get_tree(section).update(head_revision=None, published_revision=None)
     Section.objects.get(pk=section.pk).delete()
-    return count
+    return len(ids)
 

@@ -5,5 +5,10 @@ from django.dispatch import Signal
 
 # sender=Section class; kwargs: section, revision, request
 section_viewed = Signal()
+# Sent inside the transaction of every change readers or search could notice
+# (publish, settings, move, delete). sender=Section class; kwargs: section_ids (a list
+# of ids whose published text, visibility, place or existence changed), deleted (bool).
+# The search outbox listens so its rows commit or roll back with the change.
+sections_changed = Signal()
 # sender=None; kwargs: query, normalized, results_count, user, audience, request
 search_performed = Signal()
