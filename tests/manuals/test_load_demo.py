@@ -1,0 +1,58 @@
+"""`manage.py load_demo` loads a realistic Chinese manual, and is safe to run again."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from manuals.models import Section, Visibility
+
+
+@pytest.fixture
+def demo(db):
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_is_a_real_manual(demo):
+    """At least 40 published sections over 3+ levels, a few public, mostly Chinese."""
+    sections = Section.objects.all()
+    assert sections.count() >= 40
+    assert max(s.depth for s in sections) >= 3
+    assert sections.filter(published_revision__isnull=True).count() == 0
+    assert sections.filter(visibility=Visibility.PUBLIC).count() >= 3
+    kinds = set(sections.values_list("kind", flat=True))
+    assert {"policy", "sop", "escalation", "scenario", "resource"} <= kinds
+    body = "".join(s.published_revision.body for s in sections.select_related(
+        "published_revision"))
+    chinese = sum("\u4e00" <= ch <= "\u9fff" for ch in body)
+    assert chinese > 10_000
+    assert not any(Section.objects.find_problems())
+
+
+def test_demo_shows_progress(demo):
+    """The command prints one progress line per section and a summary."""
+    total = Section.objects.count()
+    assert f"[{total}/{total}]" in demo
+    assert f"{total} sections created" in demo
+
+
+def test_demo_is_idempotent(demo):
+    """Running it twice creates nothing new and keeps an editor's changes."""
+    first = Section.objects.first()
+    Section.objects.filter(pk=first.pk).update(kind="article")
+    count = Section.objects.count()
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert Section.objects.count() == count
+    assert "0 sections created" in out.getvalue()
+    first.refresh_from_db()
+    assert first.kind == "article"
+
+
+def test_public_sections_never_under_internal(demo):
+    """The demo keeps the visibility rule: nothing public inside an internal manual."""
+    for section in Section.objects.filter(visibility=Visibility.PUBLIC):
+        ancestors = Section.objects.get_ancestors(section)
+        assert all(a.visibility == Visibility.PUBLIC for a in ancestors)
