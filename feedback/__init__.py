@@ -1,1 +1,1 @@
-"""Article surveys, analytics events and reports for managers (see the feedback issue)."""
+"""Article surveys, analytics events and reports for managers."""

@@ -17,5 +17,8 @@ class KbsiteConfig(AppConfig):
     def ready(self):
         # Permissions exist only once contrib.auth's post_migrate handler has created
         # them for the manuals app (it was connected first, so it runs first).
-        post_migrate.connect(_create_roles, sender=apps.get_app_config("manuals"),
-                             dispatch_uid="kb_roles")
+        post_migrate.connect(
+            _create_roles,
+            sender=apps.get_app_config("manuals"),
+            dispatch_uid="kb_roles",
+        )

@@ -1,4 +1,4 @@
-"""The roles are Django groups with permissions; this is the one place that defines them.
+"""The roles: Django groups with permissions, defined here and nowhere else.
 
 agent reads internal sections; editor creates and edits; publisher may publish;
 manager reads reports. Admins are superusers.
@@ -29,8 +29,9 @@ def setup_roles() -> dict[str, Group]:
         for dotted in perms:
             app_label, codename = dotted.split(".")
             wanted.append(
-                Permission.objects.get(content_type__app_label=app_label,
-                                       codename=codename)
+                Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                )
             )
         group.permissions.add(*wanted)
         groups[name] = group

@@ -1,7 +1,8 @@
 """Settings, read from the environment so one codebase serves dev, test and production.
 
-KB_DATA_DIR holds the SQLite file, the search index and exports. DATABASE_URL switches to
-PostgreSQL. Production (DJANGO_DEBUG unset or 0) refuses to start without a secret key.
+KB_DATA_DIR holds the SQLite file, the search index and exports. DATABASE_URL
+switches to PostgreSQL. Production (DJANGO_DEBUG unset or 0) refuses to start
+without a secret key.
 """
 
 import os
@@ -22,7 +23,11 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [
+        item.strip()
+        for item in os.environ.get(name, default).split(",")
+        if item.strip()
+    ]
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -114,7 +119,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -150,11 +158,15 @@ STORAGES = {
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-         "LOCATION": os.environ["KB_CACHE_URL"]}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["KB_CACHE_URL"],
+        }
         if os.environ.get("KB_CACHE_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-              "LOCATION": "kb"}
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "kb",
+        }
     )
 }
 
@@ -169,7 +181,9 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = _ssl
     SESSION_COOKIE_SECURE = _ssl
     CSRF_COOKIE_SECURE = _ssl
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if _ssl else 0
+    SECURE_HSTS_SECONDS = (
+        int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if _ssl else 0
+    )
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _ssl
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
     if env_bool("DJANGO_BEHIND_PROXY", False):
@@ -180,7 +194,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("KB_LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": os.environ.get("KB_LOG_LEVEL", "WARNING"),
+    },
 }
 
 # The knowledge base's own settings.

@@ -1,9 +1,11 @@
-"""Settings for the test suite: a temporary data folder, fast hashing, in-memory cache."""
+"""Test settings: a temporary data folder, fast hashing, an in-memory cache."""
 
 import os
 import tempfile
 
-os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault(
+    "DJANGO_SECRET_KEY", "test-secret-key-not-for-production-use-0123456789"
+)
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECURE_SSL", "0")
 os.environ.setdefault("KB_DATA_DIR", tempfile.mkdtemp(prefix="kb-test-"))

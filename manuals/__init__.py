@@ -1,1 +1,1 @@
-"""The manual: the section tree, revisions, rendering, and (later) search, blocks, export."""
+"""The manual: the section tree, revisions, rendering, search, blocks, export."""

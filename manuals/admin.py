@@ -9,7 +9,9 @@ from .models import Revision, Section, Tag
 
 @admin.register(Section)
 class SectionAdmin(TreeAdmin):
-    form = movenodeform_factory(Section, exclude=["head_revision", "published_revision"])
+    form = movenodeform_factory(
+        Section, exclude=["head_revision", "published_revision"]
+    )
     list_display = ["title", "kind", "visibility", "published_at"]
     list_filter = ["kind", "visibility"]
     search_fields = ["title"]

@@ -13,12 +13,17 @@ MAX_BODY_CHARS = 200_000
 class RevisionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(
-        label=_("Body (Markdown)"), required=False, max_length=MAX_BODY_CHARS,
-        widget=forms.Textarea(attrs={"rows": 24, "class": "kb-editor-input",
-                                     "spellcheck": "false"}),
+        label=_("Body (Markdown)"),
+        required=False,
+        max_length=MAX_BODY_CHARS,
+        widget=forms.Textarea(
+            attrs={"rows": 24, "class": "kb-editor-input", "spellcheck": "false"}
+        ),
     )
     message = forms.CharField(
-        label=_("What did you change?"), max_length=255, required=False,
+        label=_("What did you change?"),
+        max_length=255,
+        required=False,
         widget=forms.TextInput(attrs={"placeholder": _("Optional summary")}),
     )
     base = forms.ModelChoiceField(
@@ -37,8 +42,10 @@ class SectionCreateForm(RevisionForm):
         label=_("Visibility"), choices=Visibility.choices, initial=Visibility.INTERNAL
     )
     groups = forms.ModelMultipleChoiceField(
-        label=_("Groups (for restricted sections)"), queryset=Group.objects.all(),
-        required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Groups (for restricted sections)"),
+        queryset=Group.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     field_order = ["title", "kind", "visibility", "groups", "body", "message"]
 
@@ -47,19 +54,25 @@ class SectionSettingsForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
     groups = forms.ModelMultipleChoiceField(
-        label=_("Groups (for restricted sections)"), queryset=Group.objects.all(),
-        required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Groups (for restricted sections)"),
+        queryset=Group.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     owner = forms.ModelChoiceField(
-        label=_("Owner"), queryset=get_user_model().objects.filter(is_active=True),
+        label=_("Owner"),
+        queryset=get_user_model().objects.filter(is_active=True),
         required=False,
     )
     review_by = forms.DateField(
-        label=_("Review by"), required=False,
+        label=_("Review by"),
+        required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     tags = forms.CharField(
-        label=_("Tags"), required=False, max_length=500,
+        label=_("Tags"),
+        required=False,
+        max_length=500,
         help_text=_("Separate tags with commas."),
     )
 
@@ -70,14 +83,16 @@ class SectionSettingsForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("visibility") == Visibility.RESTRICTED and not data.get("groups"):
-            self.add_error("groups", _("Choose at least one group for a restricted "
-                                       "section."))
+            self.add_error(
+                "groups", _("Choose at least one group for a restricted section.")
+            )
         return data
 
 
 class MoveForm(forms.Form):
-    target = forms.ModelChoiceField(label=_("Next to or into"),
-                                    queryset=Section.objects.none())
+    target = forms.ModelChoiceField(
+        label=_("Next to or into"), queryset=Section.objects.none()
+    )
     position = forms.ChoiceField(
         label=_("Position"),
         choices=[
@@ -92,7 +107,6 @@ class MoveForm(forms.Form):
     def __init__(self, *args, targets=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = targets
-        self.fields["target"].label_from_instance = (
-            lambda s: "\u2003" * (s.depth - 1) + s.title
+        self.fields["target"].label_from_instance = lambda s: (
+            "\u2003" * (s.depth - 1) + s.title
         )
-

@@ -1,4 +1,4 @@
-"""The manual tree (a treebeard materialized path), its immutable revisions, and tags."""
+"""The manual tree (a treebeard materialized path), immutable revisions, tags."""
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -30,7 +30,11 @@ class Visibility(models.TextChoices):
 
 
 # Narrower visibility ranks higher; a section is never wider than its parent.
-VISIBILITY_RANK = {Visibility.PUBLIC: 0, Visibility.INTERNAL: 1, Visibility.RESTRICTED: 2}
+VISIBILITY_RANK = {
+    Visibility.PUBLIC: 0,
+    Visibility.INTERNAL: 1,
+    Visibility.RESTRICTED: 2,
+}
 
 
 class Tag(models.Model):
@@ -87,17 +91,26 @@ class SectionManager(MP_NodeManager):
 class Section(MP_Node):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, allow_unicode=True, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.ARTICLE)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind, default=Kind.ARTICLE
+    )
     visibility = models.CharField(
         _("visibility"), max_length=12, choices=Visibility, default=Visibility.INTERNAL
     )
     groups = models.ManyToManyField(
-        Group, blank=True, verbose_name=_("groups"), related_name="restricted_sections",
+        Group,
+        blank=True,
+        verbose_name=_("groups"),
+        related_name="restricted_sections",
         help_text=_("Who may read a section restricted to groups."),
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="owned_sections", verbose_name=_("owner"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_sections",
+        verbose_name=_("owner"),
     )
     review_by = models.DateField(_("review by"), null=True, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, verbose_name=_("tags"))
@@ -105,7 +118,11 @@ class Section(MP_Node):
         "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     published_revision = models.ForeignKey(
-        "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "Revision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("published revision"),
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
@@ -140,19 +157,29 @@ class Revision(models.Model):
     """An immutable snapshot of a section's title and markdown body."""
 
     section = models.ForeignKey(
-        Section, on_delete=models.CASCADE, related_name="revisions",
+        Section,
+        on_delete=models.CASCADE,
+        related_name="revisions",
         verbose_name=_("section"),
     )
     number = models.PositiveIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("author"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
     )
     message = models.CharField(_("message"), max_length=255, blank=True)
     base = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("based on"),
     )
     created = models.DateTimeField(_("created"), default=timezone.now)

@@ -1,4 +1,4 @@
-"""Permission questions as small named functions, asked by views, services and selectors.
+"""Permission questions as small named functions for views, services and selectors.
 
 Roles are Django groups (see kbsite.roles); these functions only ask for permissions,
 so a deployment can grant them to any group it likes.
@@ -41,7 +41,9 @@ def can_read(user, section: Section, ancestors=None) -> bool:
     if section.published_revision_id is None and not can_edit(user):
         return False
     if ancestors is None:
-        ancestors = list(Section.objects.get_ancestors(section).prefetch_related("groups"))
+        ancestors = list(
+            Section.objects.get_ancestors(section).prefetch_related("groups")
+        )
     group_ids = user_group_ids(user)
     return all(_visibility_allows(user, s, group_ids) for s in [*ancestors, section])
 
@@ -63,7 +65,7 @@ def can_publish(user) -> bool:
 
 
 def audience_key(user) -> str:
-    """A cache key part naming what `user` may see: 'public', 'internal' or their groups."""
+    """A cache key naming what `user` may see: 'public', 'internal' or groups."""
     if user.is_superuser:
         return "all"
     if not user.is_authenticated or not can_read_internal(user):

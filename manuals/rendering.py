@@ -22,10 +22,51 @@ from .permissions import audience_key
 HEADING_ID_PREFIX = "h-"
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl",
-    "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
-    "li", "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary",
-    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "title", "lang"},
@@ -42,8 +83,14 @@ ALLOWED_CLASSES = {
     "span": {"kb-mark"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
-MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "toc", "attr_list", "admonition",
-                       "sane_lists"]
+MARKDOWN_EXTENSIONS = [
+    "tables",
+    "fenced_code",
+    "toc",
+    "attr_list",
+    "admonition",
+    "sane_lists",
+]
 
 
 def _slugify(value: str, separator: str) -> str:
@@ -56,8 +103,11 @@ def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
     if attr == "style":
         # Only table cell alignment (markdown's tables emit it) survives.
         value = value.replace(" ", "").lower()
-        return value if value in {"text-align:left;", "text-align:right;",
-                                  "text-align:center;"} else None
+        return (
+            value
+            if value in {"text-align:left;", "text-align:right;", "text-align:center;"}
+            else None
+        )
     return value
 
 
@@ -77,8 +127,9 @@ def sanitize(raw_html: str) -> str:
 
 def plain_text(raw_html: str) -> str:
     """Visible text of sanitized HTML, for search indexing and meta descriptions."""
-    return html.unescape(nh3.clean(raw_html, tags=set(), clean_content_tags={
-        "script", "style"})).strip()
+    return html.unescape(
+        nh3.clean(raw_html, tags=set(), clean_content_tags={"script", "style"})
+    ).strip()
 
 
 @dataclass
@@ -94,8 +145,13 @@ class Rendered:
 def _flatten_toc(tokens, out=None):
     out = [] if out is None else out
     for token in tokens:
-        out.append({"level": token["level"], "id": token["id"],
-                    "name": html.unescape(token["name"])})
+        out.append(
+            {
+                "level": token["level"],
+                "id": token["id"],
+                "name": html.unescape(token["name"]),
+            }
+        )
         _flatten_toc(token.get("children", []), out)
     return out
 
@@ -108,8 +164,9 @@ def render_markdown(text: str, audience: str = "public") -> Rendered:
         output_format="html",
     )
     body_html = sanitize(md.convert(text or ""))
-    toc = [t for t in _flatten_toc(md.toc_tokens)
-           if t["id"].startswith(HEADING_ID_PREFIX)]
+    toc = [
+        t for t in _flatten_toc(md.toc_tokens) if t["id"].startswith(HEADING_ID_PREFIX)
+    ]
     return Rendered(html=mark_safe(body_html), toc=toc)  # noqa: S308 - sanitized above
 
 
@@ -137,4 +194,3 @@ def render_section(section, user_or_audience) -> SafeString:
     if section.published_revision is None:
         return mark_safe("")
     return render_revision(section.published_revision, user_or_audience).html
-

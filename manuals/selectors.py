@@ -31,16 +31,29 @@ def sidebar_tree(user, current: Section | None, ancestors: list[Section] = ()) -
     rows = (
         reduce(or_, querysets)
         .visible_to(user)
-        .only("id", "path", "depth", "numchild", "title", "slug", "kind",
-              "visibility", "published_revision_id", "head_revision_id")
+        .only(
+            "id",
+            "path",
+            "depth",
+            "numchild",
+            "title",
+            "slug",
+            "kind",
+            "visibility",
+            "published_revision_id",
+            "head_revision_id",
+        )
         .order_by("path")
     )
     open_paths = {node.path for node in chain}
     by_path: dict[str, TreeNode] = {}
     roots: list[TreeNode] = []
     for section in rows:
-        node = TreeNode(section=section, open=section.path in open_paths,
-                        current=current is not None and section.pk == current.pk)
+        node = TreeNode(
+            section=section,
+            open=section.path in open_paths,
+            current=current is not None and section.pk == current.pk,
+        )
         by_path[section.path] = node
         parent = by_path.get(section.path[: -section.steplen])
         if section.depth == 1:
@@ -68,9 +81,11 @@ def previous_next(user, section: Section) -> tuple[Section | None, Section | Non
 
 
 def recently_updated(user, limit: int = 10):
-    return (Section.objects.visible_to(user)
-            .filter(published_at__isnull=False)
-            .order_by("-published_at")[:limit])
+    return (
+        Section.objects.visible_to(user)
+        .filter(published_at__isnull=False)
+        .order_by("-published_at")[:limit]
+    )
 
 
 def manuals_for(user):

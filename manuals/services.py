@@ -71,7 +71,9 @@ def _slug_for(title: str) -> str:
 
 
 def _new_revision(section, *, user, title, body, base, message) -> Revision:
-    last = section.revisions.order_by("-number").values_list("number", flat=True).first()
+    last = (
+        section.revisions.order_by("-number").values_list("number", flat=True).first()
+    )
     revision = Revision(
         section=section,
         number=(last or 0) + 1,
@@ -95,12 +97,15 @@ def _new_revision(section, *, user, title, body, base, message) -> Revision:
 def _clamp_subtree(section: Section) -> None:
     """Keep `section` and its descendants no wider than their parents."""
     parent = Section.objects.get_parent(section, update=True)
-    nodes = [section, *Section.objects.get_tree(section).exclude(pk=section.pk)
-             .prefetch_related("groups")]
+    nodes = [
+        section,
+        *Section.objects.get_tree(section)
+        .exclude(pk=section.pk)
+        .prefetch_related("groups"),
+    ]
     allowed = {}  # path -> (visibility, group ids) of nodes already clamped
     if parent is not None:
-        allowed[parent.path] = (parent.visibility,
-                                {g.pk for g in parent.groups.all()})
+        allowed[parent.path] = (parent.visibility, {g.pk for g in parent.groups.all()})
     for node in nodes:
         parent_path = node.path[: -node.steplen]
         if parent_path not in allowed:
@@ -145,7 +150,10 @@ def create_section(
         raise ValidationError({"title": _("A section needs a title.")})
     _lock_tree()
     fields = dict(
-        title=title.strip(), slug=_slug_for(title), kind=kind, visibility=visibility,
+        title=title.strip(),
+        slug=_slug_for(title),
+        kind=kind,
+        visibility=visibility,
         owner=user if user.is_authenticated else None,
     )
     if parent is None:
@@ -156,8 +164,14 @@ def create_section(
     if groups:
         section.groups.set(groups)
     _clamp_subtree(section)
-    revision = _new_revision(section, user=user, title=title, body=body, base=None,
-                             message=message or _("Created"))
+    revision = _new_revision(
+        section,
+        user=user,
+        title=title,
+        body=body,
+        base=None,
+        message=message or _("Created"),
+    )
     if publish is None:
         publish = permissions.can_publish(user)
     if publish:
@@ -172,16 +186,24 @@ def _merge_text(base: str, head: str, mine: str) -> tuple[str, bool]:
         return mine, False
     if mine == base:
         return head, False
-    m = merge3.Merge3(base.splitlines(True), head.splitlines(True),
-                      mine.splitlines(True))
+    m = merge3.Merge3(
+        base.splitlines(True), head.splitlines(True), mine.splitlines(True)
+    )
     lines = list(m.merge_lines(name_a=_("their version"), name_b=_("your version")))
     conflict = any(kind == "conflict" for kind, *_ in m.merge_regions())
     return "".join(lines), conflict
 
 
 @transaction.atomic
-def save_revision(section: Section, *, user, title: str, body: str,
-                  base: Revision | None, message: str = "") -> SaveResult:
+def save_revision(
+    section: Section,
+    *,
+    user,
+    title: str,
+    body: str,
+    base: Revision | None,
+    message: str = "",
+) -> SaveResult:
     """Save an edit made from `base`. A stale base is merged three-way with the head.
 
     A clean merge saves the merged text; overlapping changes save nothing and return
@@ -199,13 +221,19 @@ def save_revision(section: Section, *, user, title: str, body: str,
         merged_body, body_conflict = _merge_text(base.body, head.body, body)
         merged_title, title_conflict = _merge_text(base.title, head.title, title)
         if body_conflict or title_conflict or "\n" in merged_title.strip():
-            return SaveResult(status="conflict", revision=None, head=head,
-                              conflict_title=title, conflict_body=merged_body)
+            return SaveResult(
+                status="conflict",
+                revision=None,
+                head=head,
+                conflict_title=title,
+                conflict_body=merged_body,
+            )
         title, body, status = merged_title.strip(), merged_body, "merged"
     if head is not None and head.title == title and head.body == body:
         return SaveResult(status="unchanged", revision=head, head=head)
-    revision = _new_revision(section, user=user, title=title, body=body,
-                             base=head, message=message)
+    revision = _new_revision(
+        section, user=user, title=title, body=body, base=head, message=message
+    )
     return SaveResult(status=status, revision=revision, head=head)
 
 
@@ -221,8 +249,9 @@ def publish_revision(section: Section, revision: Revision, *, user) -> Section:
     section.updated = now
     section.title = revision.title
     section.slug = _slug_for(revision.title)
-    section.save(update_fields=["published_revision", "published_at", "updated",
-                                "title", "slug"])
+    section.save(
+        update_fields=["published_revision", "published_at", "updated", "title", "slug"]
+    )
     _changed([section.pk])
     return section
 
@@ -232,13 +261,19 @@ publish = publish_revision
 
 
 @transaction.atomic
-def restore_revision(revision: Revision, *, user, publish_now: bool = False) -> Revision:
+def restore_revision(
+    revision: Revision, *, user, publish_now: bool = False
+) -> Revision:
     """Restoring writes a new revision with the old text; history is never rewritten."""
     section = revision.section
     _require(permissions.can_edit(user, section))
     head = Section.objects.get(pk=section.pk).head_revision
     new = _new_revision(
-        section, user=user, title=revision.title, body=revision.body, base=head,
+        section,
+        user=user,
+        title=revision.title,
+        body=revision.body,
+        base=head,
         message=_("Restored revision %(number)s") % {"number": revision.number},
     )
     if publish_now:
@@ -266,10 +301,18 @@ def move_section(section: Section, target: Section, position: str, *, user) -> S
 
 
 @transaction.atomic
-def update_section_settings(section: Section, *, user, kind: str, visibility: str,
-                            groups=(), owner=None, review_by=None,
-                            tags: list[str] | tuple = ()) -> Section:
-    """Change what is not part of a revision: kind, visibility, owner, review date, tags."""
+def update_section_settings(
+    section: Section,
+    *,
+    user,
+    kind: str,
+    visibility: str,
+    groups=(),
+    owner=None,
+    review_by=None,
+    tags: list[str] | tuple = (),
+) -> Section:
+    """Change what no revision holds: kind, visibility, owner, review date, tags."""
     _require(permissions.can_edit(user, section))
     section = Section.objects.get(pk=section.pk)
     section.kind = kind
@@ -279,8 +322,13 @@ def update_section_settings(section: Section, *, user, kind: str, visibility: st
     section.full_clean(exclude=["path", "depth", "numchild", "title", "slug"])
     section.save(update_fields=["kind", "visibility", "owner", "review_by"])
     section.groups.set(groups if visibility == Visibility.RESTRICTED else [])
-    section.tags.set([Tag.objects.get_or_create(name=name.strip()[:50])[0]
-                      for name in tags if name.strip()])
+    section.tags.set(
+        [
+            Tag.objects.get_or_create(name=name.strip()[:50])[0]
+            for name in tags
+            if name.strip()
+        ]
+    )
     _clamp_subtree(section)
     section.refresh_from_db()
     _changed(_subtree_ids(section))
@@ -297,7 +345,8 @@ def delete_section(section: Section, *, user) -> int:
     _changed(ids, deleted=True)
     # Revisions point back at sections; clear the section->revision links first so
     # the cascade does not trip over them.
-    Section.objects.get_tree(section).update(head_revision=None, published_revision=None)
+    Section.objects.get_tree(section).update(
+        head_revision=None, published_revision=None
+    )
     Section.objects.get(pk=section.pk).delete()
     return len(ids)
-

@@ -15,8 +15,11 @@ urlpatterns = [
     path("section/<int:pk>/history/", views.section_history, name="history"),
     path("section/<int:pk>/diff/", views.section_diff, name="diff"),
     path("section/<int:pk>/r/<int:number>/", views.revision_detail, name="revision"),
-    path("section/<int:pk>/r/<int:number>/restore/", views.revision_restore,
-         name="restore"),
+    path(
+        "section/<int:pk>/r/<int:number>/restore/",
+        views.revision_restore,
+        name="restore",
+    ),
     path("section/<int:pk>/publish/", views.section_publish, name="publish"),
     path("section/<int:pk>/settings/", views.section_settings, name="settings"),
     path("section/<int:pk>/move/", views.section_move, name="move"),

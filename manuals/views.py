@@ -1,4 +1,4 @@
-"""Views of the manual: reading, editing, history, moving. Thin: services do the work."""
+"""Views of the manual: reading, editing, history, moving. Services do the work."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,8 +22,9 @@ from .signals import section_viewed
 def _section_or_404(request, pk, *, edit=False):
     """The section if the user may read it (404 otherwise: existence is not leaked)."""
     section = get_object_or_404(
-        Section.objects.select_related("published_revision", "head_revision", "owner")
-        .prefetch_related("groups"),
+        Section.objects.select_related(
+            "published_revision", "head_revision", "owner"
+        ).prefetch_related("groups"),
         pk=pk,
     )
     ancestors = list(Section.objects.get_ancestors(section).prefetch_related("groups"))
@@ -32,6 +33,13 @@ def _section_or_404(request, pk, *, edit=False):
     if edit and not can_edit(request.user, section):
         raise PermissionDenied
     return section, ancestors
+
+
+def _warn_if_narrowed(request, section, wanted: str) -> None:
+    """Say so when the services narrowed a visibility to match the parent."""
+    if section.visibility != wanted:
+        message = _("Visibility was narrowed to “%(vis)s” to match the parent section.")
+        messages.warning(request, message % {"vis": section.get_visibility_display()})
 
 
 def _page_context(request, section, ancestors):
@@ -65,8 +73,9 @@ def section_detail(request, pk, slug=None):
         showing_draft=bool(show_draft),
         children=selectors.children_of(request.user, section),
     )
-    section_viewed.send(sender=Section, section=section, revision=revision,
-                        request=request)
+    section_viewed.send(
+        sender=Section, section=section, revision=revision, request=request
+    )
     return render(request, "manuals/section_detail.html", context)
 
 
@@ -95,41 +104,59 @@ def section_create(request, parent_pk=None):
         data = form.cleaned_data
         try:
             section = services.create_section(
-                parent, title=data["title"], body=data["body"], kind=data["kind"],
-                visibility=data["visibility"], groups=data["groups"],
-                message=data["message"], user=request.user,
+                parent,
+                title=data["title"],
+                body=data["body"],
+                kind=data["kind"],
+                visibility=data["visibility"],
+                groups=data["groups"],
+                message=data["message"],
+                user=request.user,
                 publish="publish" in request.POST and can_publish(request.user),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if section.visibility != data["visibility"]:
-                messages.warning(request, _(
-                    "Visibility was narrowed to “%(vis)s” to match the parent section."
-                ) % {"vis": section.get_visibility_display()})
+            _warn_if_narrowed(request, section, data["visibility"])
             messages.success(request, _("Section created."))
             return redirect(section)
-    return render(request, "manuals/section_form.html", {
-        "form": form, "parent": parent, "ancestors": ancestors, "creating": True,
-        "can_publish": can_publish(request.user), "kind_templates": starting_bodies(),
-    })
+    return render(
+        request,
+        "manuals/section_form.html",
+        {
+            "form": form,
+            "parent": parent,
+            "ancestors": ancestors,
+            "creating": True,
+            "can_publish": can_publish(request.user),
+            "kind_templates": starting_bodies(),
+        },
+    )
 
 
 def section_edit(request, pk):
     section, ancestors = _section_or_404(request, pk, edit=True)
     head = section.head_revision
     form = RevisionForm(
-        request.POST or None, section=section,
-        initial={"title": head.title if head else section.title,
-                 "body": head.body if head else "", "base": head},
+        request.POST or None,
+        section=section,
+        initial={
+            "title": head.title if head else section.title,
+            "body": head.body if head else "",
+            "base": head,
+        },
     )
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             result = services.save_revision(
-                section, user=request.user, title=data["title"], body=data["body"],
-                base=data["base"], message=data["message"],
+                section,
+                user=request.user,
+                title=data["title"],
+                body=data["body"],
+                base=data["base"],
+                message=data["message"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -139,36 +166,57 @@ def section_edit(request, pk):
             # Nothing is lost: the editor's text, merged with conflict markers, goes
             # back into the form, now based on the head it conflicted with.
             conflict = result
-            form = RevisionForm(section=section, initial={
-                "title": result.conflict_title, "body": result.conflict_body,
-                "base": result.head, "message": data["message"],
-            })
-            messages.error(request, _(
-                "Someone else changed the same lines since you started. Your text is "
-                "below with both versions marked; resolve the marked parts and save."
-            ))
-    return render(request, "manuals/section_form.html", {
-        "form": form, "section": section, "ancestors": ancestors, "creating": False,
-        "can_publish": can_publish(request.user), "conflict": conflict,
-    })
+            form = RevisionForm(
+                section=section,
+                initial={
+                    "title": result.conflict_title,
+                    "body": result.conflict_body,
+                    "base": result.head,
+                    "message": data["message"],
+                },
+            )
+            messages.error(
+                request,
+                _(
+                    "Someone else changed the same lines since you started. Your text "
+                    "is below with both versions marked; resolve the marked parts and "
+                    "save."
+                ),
+            )
+    return render(
+        request,
+        "manuals/section_form.html",
+        {
+            "form": form,
+            "section": section,
+            "ancestors": ancestors,
+            "creating": False,
+            "can_publish": can_publish(request.user),
+            "conflict": conflict,
+        },
+    )
 
 
 def _after_save(request, section, result):
     if result.status == "unchanged":
         messages.info(request, _("No changes to save."))
     elif result.status == "merged":
-        messages.success(request, _(
-            "Saved. Your changes were merged with revision %(n)s by %(who)s."
-        ) % {"n": result.head.number, "who": result.head.author or "?"})
+        messages.success(
+            request,
+            _("Saved. Your changes were merged with revision %(n)s by %(who)s.")
+            % {"n": result.head.number, "who": result.head.author or "?"},
+        )
     else:
-        messages.success(request, _("Saved as revision %(n)s.") % {
-            "n": result.revision.number})
+        messages.success(
+            request, _("Saved as revision %(n)s.") % {"n": result.revision.number}
+        )
     if "publish" in request.POST and can_publish(request.user):
         services.publish_revision(section, result.revision, user=request.user)
         messages.success(request, _("Published."))
         return redirect(section)
-    return redirect(reverse("manuals:section_id", kwargs={"pk": section.pk})
-                    + "?draft=1")
+    return redirect(
+        reverse("manuals:section_id", kwargs={"pk": section.pk}) + "?draft=1"
+    )
 
 
 @require_POST
@@ -176,7 +224,7 @@ def section_preview(request):
     """Live preview for the editor, through the same pipeline readers get."""
     if not (can_edit(request.user) or can_create(request.user)):
         raise PermissionDenied
-    body = request.POST.get("body", "")[: 200_000]
+    body = request.POST.get("body", "")[:200_000]
     rendered = render_markdown(body, "preview")
     return JsonResponse({"html": str(rendered.html)})
 
@@ -191,8 +239,9 @@ def section_history(request, pk):
 
 
 def _revision_or_404(section, number):
-    return get_object_or_404(Revision.objects.select_related("author"),
-                             section=section, number=number)
+    return get_object_or_404(
+        Revision.objects.select_related("author"), section=section, number=number
+    )
 
 
 def section_diff(request, pk):
@@ -201,11 +250,15 @@ def section_diff(request, pk):
         a, b = int(request.GET.get("a", 0)), int(request.GET.get("b", 0))
     except ValueError as exc:
         raise Http404 from exc
-    old, new = _revision_or_404(section, min(a, b)), _revision_or_404(section, max(a, b))
+    old, new = (
+        _revision_or_404(section, min(a, b)),
+        _revision_or_404(section, max(a, b)),
+    )
     rows = side_by_side(old.title + "\n\n" + old.body, new.title + "\n\n" + new.body)
     context = _page_context(request, section, ancestors)
-    context.update(old=old, new=new, rows=rows,
-                   changed=any(r.kind != "equal" for r in rows))
+    context.update(
+        old=old, new=new, rows=rows, changed=any(r.kind != "equal" for r in rows)
+    )
     return render(request, "manuals/section_diff.html", context)
 
 
@@ -213,8 +266,7 @@ def revision_detail(request, pk, number):
     section, ancestors = _section_or_404(request, pk, edit=True)
     revision = _revision_or_404(section, number)
     context = _page_context(request, section, ancestors)
-    context.update(revision=revision,
-                   rendered=render_revision(revision, request.user))
+    context.update(revision=revision, rendered=render_revision(revision, request.user))
     return render(request, "manuals/revision_detail.html", context)
 
 
@@ -223,9 +275,11 @@ def revision_restore(request, pk, number):
     section, _ancestors = _section_or_404(request, pk, edit=True)
     revision = _revision_or_404(section, number)
     new = services.restore_revision(revision, user=request.user)
-    messages.success(request, _(
-        "Revision %(old)s restored as revision %(new)s."
-    ) % {"old": revision.number, "new": new.number})
+    messages.success(
+        request,
+        _("Revision %(old)s restored as revision %(new)s.")
+        % {"old": revision.number, "new": new.number},
+    )
     return redirect(reverse("manuals:history", kwargs={"pk": section.pk}))
 
 
@@ -235,8 +289,7 @@ def section_publish(request, pk):
     if not can_publish(request.user):
         raise PermissionDenied
     number = request.POST.get("number")
-    revision = (_revision_or_404(section, number) if number
-                else section.head_revision)
+    revision = _revision_or_404(section, number) if number else section.head_revision
     services.publish_revision(section, revision, user=request.user)
     messages.success(request, _("Revision %(n)s published.") % {"n": revision.number})
     return redirect(section)
@@ -244,23 +297,30 @@ def section_publish(request, pk):
 
 def section_settings(request, pk):
     section, ancestors = _section_or_404(request, pk, edit=True)
-    form = SectionSettingsForm(request.POST or None, initial={
-        "kind": section.kind, "visibility": section.visibility,
-        "groups": section.groups.all(), "owner": section.owner,
-        "review_by": section.review_by,
-        "tags": ", ".join(t.name for t in section.tags.all()),
-    })
+    form = SectionSettingsForm(
+        request.POST or None,
+        initial={
+            "kind": section.kind,
+            "visibility": section.visibility,
+            "groups": section.groups.all(),
+            "owner": section.owner,
+            "review_by": section.review_by,
+            "tags": ", ".join(t.name for t in section.tags.all()),
+        },
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         updated = services.update_section_settings(
-            section, user=request.user, kind=data["kind"],
-            visibility=data["visibility"], groups=data["groups"],
-            owner=data["owner"], review_by=data["review_by"], tags=data["tags"],
+            section,
+            user=request.user,
+            kind=data["kind"],
+            visibility=data["visibility"],
+            groups=data["groups"],
+            owner=data["owner"],
+            review_by=data["review_by"],
+            tags=data["tags"],
         )
-        if updated.visibility != data["visibility"]:
-            messages.warning(request, _(
-                "Visibility was narrowed to “%(vis)s” to match the parent section."
-            ) % {"vis": updated.get_visibility_display()})
+        _warn_if_narrowed(request, updated, data["visibility"])
         messages.success(request, _("Settings saved."))
         return redirect(updated)
     context = _page_context(request, section, ancestors)
@@ -270,12 +330,16 @@ def section_settings(request, pk):
 
 def section_move(request, pk):
     section, ancestors = _section_or_404(request, pk, edit=True)
-    form = MoveForm(request.POST or None,
-                    targets=selectors.move_targets(request.user, exclude=section))
+    form = MoveForm(
+        request.POST or None,
+        targets=selectors.move_targets(request.user, exclude=section),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             moved = services.move_section(
-                section, form.cleaned_data["target"], form.cleaned_data["position"],
+                section,
+                form.cleaned_data["target"],
+                form.cleaned_data["position"],
                 user=request.user,
             )
         except ValidationError as exc:
@@ -284,7 +348,12 @@ def section_move(request, pk):
             messages.success(request, _("Moved."))
             return redirect(moved)
     context = _page_context(request, section, ancestors)
-    context.update(form=form, subtree_size=Section.objects.get_descendants(section, include_self=True).count())
+    context.update(
+        form=form,
+        subtree_size=Section.objects.get_descendants(
+            section, include_self=True
+        ).count(),
+    )
     return render(request, "manuals/section_move.html", context)
 
 

@@ -51,18 +51,45 @@ def tree(db, admin_user):
     """
     manual = make_section(title="客服手册", kind=Kind.MANUAL, user=admin_user)
     a = make_section(manual, title="第一章 政策", kind=Kind.CHAPTER, user=admin_user)
-    refund = make_section(a, title="退款政策", kind=Kind.POLICY, user=admin_user,
-                          body="## 规则\n\n退款 7 天内处理。INTERNAL-CANARY")
-    sop = make_section(a, title="退货流程", kind=Kind.SOP, user=admin_user,
-                       body="1. 核实订单\n2. 生成退货单")
+    refund = make_section(
+        a,
+        title="退款政策",
+        kind=Kind.POLICY,
+        user=admin_user,
+        body="## 规则\n\n退款 7 天内处理。INTERNAL-CANARY",
+    )
+    sop = make_section(
+        a,
+        title="退货流程",
+        kind=Kind.SOP,
+        user=admin_user,
+        body="1. 核实订单\n2. 生成退货单",
+    )
     b = make_section(manual, title="第二章 话术", kind=Kind.CHAPTER, user=admin_user)
     scripts = make_section(b, title="愤怒客户话术", kind=Kind.SCENARIO, user=admin_user)
-    help_root = make_section(title="帮助中心", kind=Kind.MANUAL,
-                             visibility=Visibility.PUBLIC, user=admin_user)
-    public_faq = make_section(help_root, title="常见问题", visibility=Visibility.PUBLIC,
-                              user=admin_user, body="公开的回答 PUBLIC-TEXT")
-    return {"manual": manual, "a": a, "refund": refund, "sop": sop, "b": b,
-            "scripts": scripts, "help": help_root, "public_faq": public_faq}
+    help_root = make_section(
+        title="帮助中心",
+        kind=Kind.MANUAL,
+        visibility=Visibility.PUBLIC,
+        user=admin_user,
+    )
+    public_faq = make_section(
+        help_root,
+        title="常见问题",
+        visibility=Visibility.PUBLIC,
+        user=admin_user,
+        body="公开的回答 PUBLIC-TEXT",
+    )
+    return {
+        "manual": manual,
+        "a": a,
+        "refund": refund,
+        "sop": sop,
+        "b": b,
+        "scripts": scripts,
+        "help": help_root,
+        "public_faq": public_faq,
+    }
 
 
 @pytest.fixture

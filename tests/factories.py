@@ -35,10 +35,26 @@ def make_admin(username="admin"):
     return UserFactory(username=username, is_superuser=True, is_staff=True)
 
 
-def make_section(parent=None, *, title="Section", body="", kind=Kind.ARTICLE,
-                 visibility=Visibility.INTERNAL, user=None, publish=True, **kwargs):
+def make_section(
+    parent=None,
+    *,
+    title="Section",
+    body="",
+    kind=Kind.ARTICLE,
+    visibility=Visibility.INTERNAL,
+    user=None,
+    publish=True,
+    **kwargs,
+):
     """A section created through the service, as the UI would."""
     user = user or make_admin("factory-admin")
-    return services.create_section(parent, title=title, body=body, kind=kind,
-                                   visibility=visibility, user=user, publish=publish,
-                                   **kwargs)
+    return services.create_section(
+        parent,
+        title=title,
+        body=body,
+        kind=kind,
+        visibility=visibility,
+        user=user,
+        publish=publish,
+        **kwargs,
+    )

@@ -23,7 +23,8 @@ def test_catalogue_complete_and_compiled(lang):
         assert compiled.get((entry.msgctxt, entry.msgid)) == (
             entry.msgstr,
             {int(k): v for k, v in entry.msgstr_plural.items()}
-            if entry.msgstr_plural else {},
+            if entry.msgstr_plural
+            else {},
         ), f"{lang}: .mo is stale for {entry.msgid!r}; run make messages"
 
 
@@ -43,8 +44,9 @@ def test_english_on_request(agent_client, tree):
 
 def test_language_switch_works_before_login(client):
     """The language switch on the login page works for anonymous visitors."""
-    response = client.post(reverse("set_language"),
-                           {"language": "en", "next": reverse("login")})
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": reverse("login")}
+    )
     assert response.status_code == 302
     html = client.get(reverse("login")).content.decode()
     assert '<html lang="en">' in html

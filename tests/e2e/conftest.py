@@ -17,19 +17,29 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run", "--disable-quic"]
-
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def pytest_collection_modifyitems(config, items):
     if CHROMIUM:
         return
     banner = "!" * 78
-    print(f"\n{banner}\n!!! chromium not found: the browser tests (tests/e2e) are SKIPPED\n"
-          f"!!! install it with: apt-get install chromium fonts-noto-cjk\n{banner}")
-    skip = pytest.mark.skip(reason="chromium is not installed (apt-get install chromium)")
+    print(
+        f"\n{banner}\n!!! chromium not found: the browser tests (tests/e2e) are SKIPPED\n"
+        f"!!! install it with: apt-get install chromium fonts-noto-cjk\n{banner}"
+    )
+    skip = pytest.mark.skip(
+        reason="chromium is not installed (apt-get install chromium)"
+    )
     for item in items:
         if "tests/e2e" in str(item.fspath):
             item.add_marker(skip)
@@ -40,8 +50,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=LAUNCH_ARGS)
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
+        )
         yield browser
         browser.close()
 
@@ -52,8 +63,11 @@ def new_page(browser, live_server):
     contexts = []
 
     def make(locale="zh-CN"):
-        context = browser.new_context(base_url=live_server.url, locale=locale,
-                                      viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale=locale,
+            viewport={"width": 1280, "height": 900},
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

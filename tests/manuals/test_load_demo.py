@@ -24,8 +24,9 @@ def test_demo_is_a_real_manual(demo):
     assert sections.filter(visibility=Visibility.PUBLIC).count() >= 3
     kinds = set(sections.values_list("kind", flat=True))
     assert {"policy", "sop", "escalation", "scenario", "resource"} <= kinds
-    body = "".join(s.published_revision.body for s in sections.select_related(
-        "published_revision"))
+    body = "".join(
+        s.published_revision.body for s in sections.select_related("published_revision")
+    )
     chinese = sum("\u4e00" <= ch <= "\u9fff" for ch in body)
     assert chinese > 10_000
     assert not any(Section.objects.find_problems())

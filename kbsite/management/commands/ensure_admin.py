@@ -1,4 +1,4 @@
-"""`manage.py ensure_admin`: make sure an admin and demo role accounts exist; print them.
+"""`manage.py ensure_admin`: create the admin and demo role accounts; print them.
 
 The password is generated once and kept in KB_DATA_DIR/admin-credentials.txt (mode 600)
 so every `make run` prints the same credentials.
@@ -12,8 +12,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-DEMO_USERS = {"agent": ["agent"], "editor": ["editor", "publisher"],
-              "manager": ["manager"]}
+DEMO_USERS = {
+    "agent": ["agent"],
+    "editor": ["editor", "publisher"],
+    "manager": ["manager"],
+}
 
 
 class Command(BaseCommand):
