@@ -21,40 +21,58 @@ class Command(BaseCommand):
     help = "Load the demo customer-service training manual (safe to run again)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--user", default="admin",
-                            help="Username recorded as the author (default: admin).")
+        parser.add_argument(
+            "--user",
+            default="admin",
+            help="Username recorded as the author (default: admin).",
+        )
 
     def handle(self, *args, **options):
         User = get_user_model()
         author = User.objects.filter(username=options["user"]).first()
         if author is None:
             author, _ = User.objects.get_or_create(
-                username="demo-loader", defaults={"is_superuser": True,
-                                                  "is_active": True})
+                username="demo-loader",
+                defaults={"is_superuser": True, "is_active": True},
+            )
         self.total = _count(DEMO_MANUAL)
         self.done = 0
         self.created = 0
         with transaction.atomic():
             self._load(None, DEMO_MANUAL, author)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo manual: {self.created} sections created, "
-            f"{self.total - self.created} already there."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo manual: {self.created} sections created, "
+                f"{self.total - self.created} already there."
+            )
+        )
 
     def _load(self, parent, nodes, author):
         for node in nodes:
-            siblings = (Section.objects.get_children(parent) if parent is not None
-                        else Section.objects.get_root_nodes())
+            siblings = (
+                Section.objects.get_children(parent)
+                if parent is not None
+                else Section.objects.get_root_nodes()
+            )
             section = siblings.filter(title=node["title"]).first()
             if section is None:
                 section = services.create_section(
-                    parent, title=node["title"], body=node.get("body", ""),
-                    kind=node["kind"], visibility=node["visibility"], user=author,
-                    message="Demo content", publish=True,
+                    parent,
+                    title=node["title"],
+                    body=node.get("body", ""),
+                    kind=node["kind"],
+                    visibility=node["visibility"],
+                    user=author,
+                    message="Demo content",
+                    publish=True,
                 )
                 if node.get("tags"):
                     services.update_section_settings(
-                        section, user=author, kind=section.kind,
-                        visibility=section.visibility, owner=author,
+                        section,
+                        user=author,
+                        kind=section.kind,
+                        visibility=section.visibility,
+                        owner=author,
                         tags=node["tags"],
                     )
                 self.created += 1
