@@ -16,7 +16,7 @@ ROLES: dict[str, list[str]] = {
         "manuals.view_section",
     ],
     "publisher": ["manuals.view_internal", "manuals.publish_section"],
-    "manager": ["manuals.view_internal"],
+    "manager": ["manuals.view_internal", "manuals.view_auditentry"],
 }
 
 

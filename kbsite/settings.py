@@ -203,3 +203,14 @@ LOGGING = {
 # The knowledge base's own settings.
 KB_SITE_NAME = os.environ.get("KB_SITE_NAME", "客服培训手册")
 KB_RENDER_CACHE_SECONDS = int(os.environ.get("KB_RENDER_CACHE_SECONDS", "86400"))
+
+# Feedback and analytics (feedback/). Anonymous visitors are named by a salted hash,
+# never by their address; the salt defaults to one derived from the secret key.
+KB_ANALYTICS_SALT = os.environ.get("KB_ANALYTICS_SALT", "kb-analytics:" + SECRET_KEY)
+KB_ANALYTICS_ENABLED = env_bool("KB_ANALYTICS_ENABLED", True)
+# Page views and searches are written in batches of this size or this age.
+KB_ANALYTICS_BATCH_SIZE = int(os.environ.get("KB_ANALYTICS_BATCH_SIZE", "200"))
+KB_ANALYTICS_FLUSH_SECONDS = float(os.environ.get("KB_ANALYTICS_FLUSH_SECONDS", "5"))
+KB_ANALYTICS_RETENTION_DAYS = int(os.environ.get("KB_ANALYTICS_RETENTION_DAYS", "180"))
+# Survey answers one anonymous visitor may send per hour.
+KB_FEEDBACK_RATE_LIMIT = int(os.environ.get("KB_FEEDBACK_RATE_LIMIT", "10"))

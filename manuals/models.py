@@ -56,11 +56,12 @@ class SectionQuerySet(MP_NodeQuerySet):
         The services keep every section no wider than its parent, so a section's own
         visibility is its effective visibility and no ancestor walk is needed here.
         """
+        live = self.filter(in_trash=False)
         if user.is_superuser:
-            return self
+            return live
         if not user.is_authenticated or not user.has_perm("manuals.view_internal"):
-            return self.filter(visibility=Visibility.PUBLIC)
-        return self.filter(
+            return live.filter(visibility=Visibility.PUBLIC)
+        return live.filter(
             models.Q(visibility__in=[Visibility.PUBLIC, Visibility.INTERNAL])
             | models.Q(
                 visibility=Visibility.RESTRICTED,
@@ -126,6 +127,27 @@ class Section(MP_Node):
         verbose_name=_("published revision"),
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    last_reviewed_at = models.DateTimeField(_("last reviewed"), null=True, blank=True)
+    last_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last reviewed by"),
+    )
+    # Trash: the root of a deleted subtree records when and by whom; every node of the
+    # subtree carries in_trash so listings filter with one indexed column.
+    trashed_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("deleted by"),
+    )
+    in_trash = models.BooleanField(default=False, db_index=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
     updated = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -207,3 +229,178 @@ class Revision(models.Model):
         return reverse(
             "manuals:revision", kwargs={"pk": self.section_id, "number": self.number}
         )
+
+
+class Draft(models.Model):
+    """Text not yet saved as a revision: an editor's autosave, or a conflict kept so
+    that no one's words are lost when two people change the same lines."""
+
+    class Kind(models.TextChoices):
+        AUTOSAVE = "autosave", _("Autosave")
+        CONFLICT = "conflict", _("Conflict")
+
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="drafts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.AUTOSAVE)
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    base = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "user", "kind"], name="one_draft_per_kind"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} draft of {self.section_id} by {self.user_id}"
+
+
+class EditPresence(models.Model):
+    """Who has a section open in the editor; refreshed by a heartbeat."""
+
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="presences"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["section", "user"], name="one_presence")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} editing {self.section_id}"
+
+
+class ReviewRequest(models.Model):
+    """A revision sent for review by an editor who may not publish."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        CHANGES_REQUESTED = "changes", _("Changes requested")
+
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="review_requests"
+    )
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status, default=Status.PENDING, db_index=True
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("review request")
+        verbose_name_plural = _("review requests")
+
+    def __str__(self):
+        return f"review of {self.revision}"
+
+
+class ScheduledPublication(models.Model):
+    """A revision to publish at a given time (by cron or lazily on access)."""
+
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="schedules"
+    )
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="+")
+    publish_at = models.DateTimeField(_("publish at"), db_index=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["publish_at"]
+
+    def __str__(self):
+        return f"publish {self.revision} at {self.publish_at}"
+
+
+class AuditEntry(models.Model):
+    """One thing someone did. Written by the services; never edited or deleted."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        EDIT = "edit", _("Edited")
+        PUBLISH = "publish", _("Published")
+        MOVE = "move", _("Moved")
+        SETTINGS = "settings", _("Changed settings")
+        VISIBILITY = "visibility", _("Changed visibility")
+        DELETE = "delete", _("Moved to trash")
+        UNDELETE = "undelete", _("Restored from trash")
+        PURGE = "purge", _("Deleted for good")
+        RESTORE = "restore", _("Restored a revision")
+        REVIEW_SUBMIT = "review_submit", _("Sent for review")
+        REVIEW_APPROVE = "review_approve", _("Approved")
+        REVIEW_CHANGES = "review_changes", _("Requested changes")
+        SCHEDULE = "schedule", _("Scheduled publishing")
+        REVIEWED = "reviewed", _("Marked as reviewed")
+        BLOCK_PUBLISH = "block_publish", _("Published a block")
+
+    action = models.CharField(_("action"), max_length=20, choices=Action, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(max_length=150, blank=True)
+    section = models.ForeignKey(
+        Section,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("section"),
+    )
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self):
+        return f"{self.created:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    def save(self, *args, **kwargs):
+        # The log is evidence: entries are written once and never changed.
+        if not self._state.adding:
+            raise ValidationError(_("Audit entries cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Audit entries cannot be deleted."))

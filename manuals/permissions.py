@@ -36,14 +36,20 @@ def can_read(user, section: Section, ancestors=None) -> bool:
     The services keep children no wider than parents; checking ancestors too means a
     row changed behind their back (admin, raw SQL) still cannot leak.
     """
+    if section.in_trash:
+        return False
     if user.is_superuser:
         return True
-    if section.published_revision_id is None and not can_edit(user):
-        return False
     if ancestors is None:
         ancestors = list(
             Section.objects.get_ancestors(section).prefetch_related("groups")
         )
+    # Readers see only what is published, and only under published sections (the
+    # tree hides the rest, and breadcrumbs must not show a draft's title).
+    if not can_edit(user) and any(
+        s.published_revision_id is None for s in [*ancestors, section]
+    ):
+        return False
     group_ids = user_group_ids(user)
     return all(_visibility_allows(user, s, group_ids) for s in [*ancestors, section])
 
@@ -62,6 +68,10 @@ def can_delete(user) -> bool:
 
 def can_publish(user) -> bool:
     return user.is_active and user.has_perm("manuals.publish_section")
+
+
+def can_view_audit(user) -> bool:
+    return user.is_active and user.has_perm("manuals.view_auditentry")
 
 
 def audience_key(user) -> str:

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
+from django.utils import timezone
+
 from .models import Section
 
 
@@ -98,3 +100,15 @@ def move_targets(user, exclude: Section | None = None):
     if exclude is not None:
         qs = qs.exclude(path__startswith=exclude.path)
     return qs.order_by("path")
+
+
+def overdue_sections(user, *, owner=None, today=None):
+    """Visible sections past their review-by date, most overdue first."""
+    today = today or timezone.localdate()
+    qs = (
+        Section.objects.visible_to(user)
+        .filter(review_by__lt=today)
+        .select_related("owner")
+        .order_by("review_by", "path")
+    )
+    return qs.filter(owner=owner) if owner is not None else qs

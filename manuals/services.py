@@ -6,6 +6,7 @@ one parent must not interleave (SQLite's IMMEDIATE transactions serialize writer
 already; on PostgreSQL an advisory lock does it).
 """
 
+import datetime
 from dataclasses import dataclass
 
 import merge3
@@ -15,8 +16,17 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import permissions
-from .models import VISIBILITY_RANK, Revision, Section, Tag, Visibility
+from . import audit, permissions
+from .models import (
+    VISIBILITY_RANK,
+    AuditEntry,
+    Draft,
+    Kind,
+    Revision,
+    Section,
+    Tag,
+    Visibility,
+)
 from .signals import sections_changed
 
 TREE_LOCK_ID = 727_001  # any constant; names the advisory lock of the section tree
@@ -28,8 +38,16 @@ MOVE_POSITIONS = {
 }
 
 
-class EditConflict(ValidationError):
-    """A save against a newer head whose changes overlap; carries the merged text."""
+# How long a section stays correct before its owner must confirm it (review-by date).
+REVIEW_DAYS = {Kind.POLICY: 90}
+DEFAULT_REVIEW_DAYS = 180
+
+Action = AuditEntry.Action
+
+
+def default_review_by(kind: str, today: datetime.date | None = None) -> datetime.date:
+    today = today or timezone.localdate()
+    return today + datetime.timedelta(days=REVIEW_DAYS.get(kind, DEFAULT_REVIEW_DAYS))
 
 
 @dataclass
@@ -78,7 +96,7 @@ def _new_revision(section, *, user, title, body, base, message) -> Revision:
         section=section,
         number=(last or 0) + 1,
         title=title.strip(),
-        body=body,
+        body=body.replace("\r\n", "\n"),
         author=user if user and user.is_authenticated else None,
         message=message.strip()[:255],
         base=base,
@@ -155,6 +173,7 @@ def create_section(
         kind=kind,
         visibility=visibility,
         owner=user if user.is_authenticated else None,
+        review_by=default_review_by(kind),
     )
     if parent is None:
         section = Section.objects.add_root(fields)
@@ -171,6 +190,13 @@ def create_section(
         body=body,
         base=None,
         message=message or _("Created"),
+    )
+    audit.record(
+        Action.CREATE,
+        user=user,
+        section=section,
+        kind=kind,
+        visibility=section.visibility,
     )
     if publish is None:
         publish = permissions.can_publish(user)
@@ -221,6 +247,13 @@ def save_revision(
         merged_body, body_conflict = _merge_text(base.body, head.body, body)
         merged_title, title_conflict = _merge_text(base.title, head.title, title)
         if body_conflict or title_conflict or "\n" in merged_title.strip():
+            # Keep the editor's own words where they can find them again.
+            Draft.objects.update_or_create(
+                section=section,
+                user=user,
+                kind=Draft.Kind.CONFLICT,
+                defaults={"title": title, "body": body, "base": base},
+            )
             return SaveResult(
                 status="conflict",
                 revision=None,
@@ -233,6 +266,16 @@ def save_revision(
         return SaveResult(status="unchanged", revision=head, head=head)
     revision = _new_revision(
         section, user=user, title=title, body=body, base=head, message=message
+    )
+    # What was autosaved (or kept from a conflict) is now in a revision.
+    Draft.objects.filter(section=section, user=user).delete()
+    audit.record(
+        Action.EDIT,
+        user=user,
+        section=section,
+        obj=revision,
+        revision=revision.number,
+        merged=status == "merged",
     )
     return SaveResult(status=status, revision=revision, head=head)
 
@@ -251,6 +294,13 @@ def publish_revision(section: Section, revision: Revision, *, user) -> Section:
     section.slug = _slug_for(revision.title)
     section.save(
         update_fields=["published_revision", "published_at", "updated", "title", "slug"]
+    )
+    audit.record(
+        Action.PUBLISH,
+        user=user,
+        section=section,
+        obj=revision,
+        revision=revision.number,
     )
     _changed([section.pk])
     return section
@@ -276,6 +326,14 @@ def restore_revision(
         base=head,
         message=_("Restored revision %(number)s") % {"number": revision.number},
     )
+    audit.record(
+        Action.RESTORE,
+        user=user,
+        section=section,
+        obj=new,
+        restored=revision.number,
+        revision=new.number,
+    )
     if publish_now:
         publish_revision(section, new, user=user)
     return new
@@ -292,10 +350,21 @@ def move_section(section: Section, target: Section, position: str, *, user) -> S
     target = Section.objects.get(pk=target.pk)
     if target.pk == section.pk or target.is_descendant_of(section):
         raise ValidationError(_("A section cannot be moved into itself."))
+    old_parent = Section.objects.get_parent(section)
     Section.objects.move(section, target, MOVE_POSITIONS[position])
     section.refresh_from_db()
     _clamp_subtree(section)
     section.refresh_from_db()
+    new_parent = Section.objects.get_parent(section)
+    audit.record(
+        Action.MOVE,
+        user=user,
+        section=section,
+        position=position,
+        target=target.pk,
+        old_parent=old_parent.pk if old_parent else None,
+        new_parent=new_parent.pk if new_parent else None,
+    )
     _changed(_subtree_ids(section))
     return section
 
@@ -315,6 +384,13 @@ def update_section_settings(
     """Change what no revision holds: kind, visibility, owner, review date, tags."""
     _require(permissions.can_edit(user, section))
     section = Section.objects.get(pk=section.pk)
+    before = {
+        "kind": section.kind,
+        "visibility": section.visibility,
+        "groups": sorted(g.pk for g in section.groups.all()),
+        "owner": section.owner_id,
+        "review_by": section.review_by.isoformat() if section.review_by else None,
+    }
     section.kind = kind
     section.visibility = visibility
     section.owner = owner
@@ -331,22 +407,123 @@ def update_section_settings(
     )
     _clamp_subtree(section)
     section.refresh_from_db()
+    after = {
+        "kind": section.kind,
+        "visibility": section.visibility,
+        "groups": sorted(g.pk for g in section.groups.all()),
+        "owner": section.owner_id,
+        "review_by": section.review_by.isoformat() if section.review_by else None,
+    }
+    changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if changed:
+        action = (
+            Action.VISIBILITY
+            if {"visibility", "groups"} & changed.keys()
+            else Action.SETTINGS
+        )
+        audit.record(action, user=user, section=section, changes=changed)
     _changed(_subtree_ids(section))
     return section
 
 
+def _set_trash(section: Section, *, in_trash: bool) -> list[int]:
+    subtree = Section.objects.get_tree(section)
+    subtree.update(in_trash=in_trash)
+    return list(subtree.values_list("pk", flat=True))
+
+
 @transaction.atomic
 def delete_section(section: Section, *, user) -> int:
-    """Delete a section and its subtree; returns how many sections went."""
+    """Move a section and its subtree to the trash; returns how many sections went.
+
+    Nothing is hard-deleted from the interface: the subtree keeps its place, its
+    revisions and its URLs, hidden from everyone until restored or purged.
+    """
     _require(permissions.can_delete(user))
     _lock_tree()
     section = Section.objects.get(pk=section.pk)
-    ids = _subtree_ids(section)
+    if section.in_trash:
+        raise ValidationError(_("That section is already in the trash."))
+    section.trashed_at = timezone.now()
+    section.trashed_by = user
+    section.save(update_fields=["trashed_at", "trashed_by"])
+    ids = _set_trash(section, in_trash=True)
+    audit.record(Action.DELETE, user=user, section=section, sections=len(ids))
     _changed(ids, deleted=True)
+    return len(ids)
+
+
+# The plain word for what the interface calls delete.
+trash_section = delete_section
+
+
+@transaction.atomic
+def restore_from_trash(
+    section: Section, *, user, parent: Section | None = None
+) -> Section:
+    """Put a trashed subtree back where it was, or under `parent` if given.
+
+    When the place it was in is itself in the trash, a new parent must be chosen.
+    """
+    _require(permissions.can_delete(user))
+    _lock_tree()
+    section = Section.objects.get(pk=section.pk)
+    if section.trashed_at is None:
+        raise ValidationError(_("That section is not in the trash."))
+    old_parent = Section.objects.get_parent(section)
+    if parent is None and old_parent is not None and old_parent.in_trash:
+        raise ValidationError(
+            _("The section it was in is in the trash too: choose where to restore it.")
+        )
+    if parent is not None:
+        parent = Section.objects.get(pk=parent.pk)
+        if (
+            parent.in_trash
+            or parent.pk == section.pk
+            or parent.is_descendant_of(section)
+        ):
+            raise ValidationError(_("Choose a section that is not in the trash."))
+        Section.objects.move(section, parent, "last-child")
+        section.refresh_from_db()
+    section.trashed_at = None
+    section.trashed_by = None
+    section.save(update_fields=["trashed_at", "trashed_by"])
+    ids = _set_trash(section, in_trash=False)
+    _clamp_subtree(section)
+    audit.record(
+        Action.UNDELETE,
+        user=user,
+        section=section,
+        sections=len(ids),
+        parent=parent.pk if parent else None,
+    )
+    _changed(ids)
+    section.refresh_from_db()
+    return section
+
+
+@transaction.atomic
+def purge_section(section: Section, *, user) -> int:
+    """Delete a trashed subtree and its history for good (admins only)."""
+    _require(user.is_active and user.is_superuser)
+    _lock_tree()
+    section = Section.objects.get(pk=section.pk)
+    if not section.in_trash:
+        raise ValidationError(_("Only sections in the trash can be purged."))
+    ids = _subtree_ids(section)
+    audit.record(
+        Action.PURGE,
+        user=user,
+        section=None,
+        obj=section,
+        section_id=section.pk,
+        sections=len(ids),
+    )
     # Revisions point back at sections; clear the section->revision links first so
     # the cascade does not trip over them.
     Section.objects.get_tree(section).update(
         head_revision=None, published_revision=None
     )
     Section.objects.get(pk=section.pk).delete()
+    _changed(ids, deleted=True)
     return len(ids)

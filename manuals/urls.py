@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, workflow_views
 
 app_name = "manuals"
 
@@ -26,4 +26,28 @@ urlpatterns = [
     path("section/<int:pk>/delete/", views.section_delete, name="delete"),
     path("section/<int:pk>/children/", views.tree_children, name="tree_children"),
     path("preview/", views.section_preview, name="preview"),
+    path("section/<int:pk>/heartbeat/", workflow_views.heartbeat, name="heartbeat"),
+    path("section/<int:pk>/autosave/", workflow_views.autosave, name="autosave"),
+    path(
+        "section/<int:pk>/draft/discard/",
+        workflow_views.discard_draft,
+        name="discard_draft",
+    ),
+    path(
+        "section/<int:pk>/r/<int:number>/schedule/",
+        workflow_views.schedule,
+        name="schedule",
+    ),
+    path(
+        "section/<int:pk>/reviewed/",
+        workflow_views.mark_reviewed,
+        name="mark_reviewed",
+    ),
+    path("reviews/", workflow_views.review_queue, name="reviews"),
+    path("reviews/<int:review_pk>/", workflow_views.review_detail, name="review"),
+    path("overdue/", workflow_views.overdue, name="overdue"),
+    path("audit/", workflow_views.audit_log, name="audit"),
+    path("trash/", workflow_views.trash, name="trash"),
+    path("trash/<int:pk>/restore/", workflow_views.trash_restore, name="trash_restore"),
+    path("trash/<int:pk>/purge/", workflow_views.trash_purge, name="trash_purge"),
 ]

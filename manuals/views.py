@@ -6,10 +6,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import collaboration, selectors, services
 from .diff import side_by_side
 from .forms import MoveForm, RevisionForm, SectionCreateForm, SectionSettingsForm
 from .kinds import starting_bodies, starting_body
@@ -59,7 +60,9 @@ def _page_context(request, section, ancestors):
 
 def section_detail(request, pk, slug=None):
     section, ancestors = _section_or_404(request, pk)
-    if section.slug and slug != section.slug:
+    if collaboration.publish_due(section=section):
+        section, ancestors = _section_or_404(request, pk)
+    if slug != (section.slug or None):
         # Ids make URLs stable; an old or missing slug goes to the canonical address.
         return redirect(section, permanent=True)
     editor = can_edit(request.user, section)
@@ -71,6 +74,9 @@ def section_detail(request, pk, slug=None):
         revision=revision,
         rendered=rendered,
         showing_draft=bool(show_draft),
+        review_overdue=bool(
+            section.review_by and section.review_by < timezone.localdate()
+        ),
         children=selectors.children_of(request.user, section),
     )
     section_viewed.send(
@@ -137,15 +143,20 @@ def section_create(request, parent_pk=None):
 def section_edit(request, pk):
     section, ancestors = _section_or_404(request, pk, edit=True)
     head = section.head_revision
-    form = RevisionForm(
-        request.POST or None,
-        section=section,
-        initial={
-            "title": head.title if head else section.title,
-            "body": head.body if head else "",
-            "base": head,
-        },
-    )
+    initial = {
+        "title": head.title if head else section.title,
+        "body": head.body if head else "",
+        "base": head,
+    }
+    draft = collaboration.pending_draft(section, user=request.user)
+    if draft and request.GET.get("draft") == "restore":
+        # The restored text keeps the revision it was based on, so saving it merges
+        # with whatever was saved since.
+        initial = {"title": draft.title, "body": draft.body, "base": draft.base}
+        draft = None
+    elif draft and head and (draft.title, draft.body) == (head.title, head.body):
+        draft = None
+    form = RevisionForm(request.POST or None, section=section, initial=initial)
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -164,8 +175,10 @@ def section_edit(request, pk):
             if result.ok:
                 return _after_save(request, section, result)
             # Nothing is lost: the editor's text, merged with conflict markers, goes
-            # back into the form, now based on the head it conflicted with.
+            # back into the form, now based on the head it conflicted with; the
+            # unmerged text is kept as a conflict draft too.
             conflict = result
+            conflict.rows = side_by_side(result.head.body, data["body"])
             form = RevisionForm(
                 section=section,
                 initial={
@@ -193,6 +206,8 @@ def section_edit(request, pk):
             "creating": False,
             "can_publish": can_publish(request.user),
             "conflict": conflict,
+            "draft": draft,
+            "others": collaboration.others_editing(section, user=request.user),
         },
     )
 
@@ -214,6 +229,14 @@ def _after_save(request, section, result):
         services.publish_revision(section, result.revision, user=request.user)
         messages.success(request, _("Published."))
         return redirect(section)
+    if "review" in request.POST and result.revision != section.published_revision:
+        collaboration.submit_for_review(
+            section,
+            result.revision,
+            user=request.user,
+            note=request.POST.get("message", ""),
+        )
+        messages.success(request, _("Sent for review."))
     return redirect(
         reverse("manuals:section_id", kwargs={"pk": section.pk}) + "?draft=1"
     )
@@ -239,6 +262,10 @@ def section_history(request, pk):
 
 
 def _revision_or_404(section, number):
+    try:
+        number = int(number)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
     return get_object_or_404(
         Revision.objects.select_related("author"), section=section, number=number
     )
@@ -364,7 +391,11 @@ def section_delete(request, pk):
     if request.method == "POST":
         parent = ancestors[-1] if ancestors else None
         count = services.delete_section(section, user=request.user)
-        messages.success(request, _("Deleted %(n)s section(s).") % {"n": count})
+        messages.success(
+            request,
+            _("Moved %(n)s section(s) to the trash. They can be restored from there.")
+            % {"n": count},
+        )
         return redirect(parent or "home")
     context = _page_context(request, section, ancestors)
     descendants = Section.objects.get_descendants(section)

@@ -30,6 +30,12 @@
     });
   }
 
+  // Forms that cannot be undone ask first.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.dataset && event.target.dataset.kbConfirm;
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
   // Language switch submits on change.
   document.querySelectorAll("[data-kb-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
@@ -73,6 +79,61 @@
         }
       });
     }
+    // Presence: tell the server we are here; show who else is, and whether
+    // someone saved since this page was opened.
+    if (editor.dataset.heartbeatUrl) {
+      var openedHead = editor.dataset.headNumber;
+      var presence = document.querySelector("[data-kb-presence]");
+      var changed = document.querySelector("[data-kb-head-changed]");
+      var beat = function () {
+        var data = new FormData();
+        data.append("csrfmiddlewaretoken", csrfToken());
+        fetch(editor.dataset.heartbeatUrl, { method: "POST", body: data, credentials: "same-origin" })
+          .then(function (r) { return r.json(); })
+          .then(function (json) {
+            presence.hidden = json.others.length === 0;
+            presence.querySelector("[data-kb-presence-names]").textContent = json.others.join(", ");
+            if (openedHead && json.head && String(json.head) !== openedHead) {
+              changed.hidden = false;
+              changed.querySelector("[data-kb-head-author]").textContent = json.head_author ? "(" + json.head_author + ")" : "";
+            }
+          }).catch(function () {});
+      };
+      beat();
+      setInterval(beat, 20000);
+    }
+
+    // Autosave: the text is kept as a per-user draft a few seconds after typing
+    // stops and when the page is left, so a crash loses at most a few seconds.
+    if (editor.dataset.autosaveUrl) {
+      var status = editor.querySelector("[data-kb-autosave-status]");
+      var dirty = false, submitting = false, saveTimer = null;
+      var draftData = function () {
+        var data = new FormData(editor);
+        data.delete("publish"); data.delete("review"); data.delete("save");
+        return data;
+      };
+      var autosave = function () {
+        if (!dirty) return;
+        dirty = false;
+        fetch(editor.dataset.autosaveUrl, { method: "POST", body: draftData(), credentials: "same-origin" })
+          .then(function (r) { return r.json(); })
+          .then(function (json) { if (json.saved && status) status.textContent = status.dataset.label + " " + json.at; })
+          .catch(function () { dirty = true; });
+      };
+      editor.addEventListener("input", function () {
+        dirty = true;
+        clearTimeout(saveTimer);
+        saveTimer = setTimeout(autosave, 3000);
+      });
+      editor.addEventListener("submit", function () { submitting = true; });
+      window.addEventListener("pagehide", function () {
+        if (dirty && !submitting && navigator.sendBeacon) {
+          navigator.sendBeacon(editor.dataset.autosaveUrl, draftData());
+        }
+      });
+    }
+
     var visibility = editor.querySelector("select[name=visibility]");
     var groups = editor.querySelector(".kb-groups");
     if (visibility && groups) {

@@ -1,0 +1,274 @@
+"""Views for editing together: presence, autosave, review queue, scheduling,
+review-by dates, the audit log and the trash. Thin: collaboration.py does the work."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import collaboration, selectors, services
+from .diff import side_by_side
+from .forms import RevisionForm
+from .forms_workflow import AuditFilterForm, ReviewDecisionForm, ScheduleForm
+from .models import AuditEntry, ReviewRequest, Section
+from .permissions import can_delete, can_edit, can_publish, can_view_audit
+from .views import _revision_or_404, _section_or_404
+
+
+@require_POST
+def heartbeat(request, pk):
+    """Called every ~20 s by the editor: who else is here, and the current head."""
+    section, _ancestors = _section_or_404(request, pk, edit=True)
+    others = collaboration.heartbeat(section, user=request.user)
+    head = section.head_revision
+    return JsonResponse(
+        {
+            "others": others,
+            "head": head.number if head else None,
+            "head_author": head.author.get_username() if head and head.author else "",
+        }
+    )
+
+
+@require_POST
+def autosave(request, pk):
+    """Keep the editor's unsaved text every few seconds and when the page closes."""
+    section, _ancestors = _section_or_404(request, pk, edit=True)
+    form = RevisionForm(request.POST, section=section)
+    if not form.is_valid():
+        return JsonResponse({"saved": False, "errors": form.errors}, status=400)
+    data = form.cleaned_data
+    draft = collaboration.autosave_draft(
+        section,
+        user=request.user,
+        title=data["title"],
+        body=data["body"],
+        base=data["base"],
+    )
+    return JsonResponse(
+        {"saved": True, "at": timezone.localtime(draft.updated).strftime("%H:%M:%S")}
+    )
+
+
+@require_POST
+def discard_draft(request, pk):
+    section, _ancestors = _section_or_404(request, pk, edit=True)
+    collaboration.discard_drafts(section, user=request.user)
+    messages.info(request, _("Your unsaved text was discarded."))
+    return redirect("manuals:edit", pk=section.pk)
+
+
+def review_queue(request):
+    """Publishers see what waits for review; editors see their own requests."""
+    if not can_edit(request.user) and not can_publish(request.user):
+        raise PermissionDenied
+    reviews = ReviewRequest.objects.select_related(
+        "section", "revision", "requested_by", "reviewer"
+    ).filter(section__in_trash=False)
+    pending = reviews.filter(status=ReviewRequest.Status.PENDING)
+    if not can_publish(request.user):
+        pending = pending.filter(requested_by=request.user)
+    mine = reviews.filter(requested_by=request.user).exclude(
+        status=ReviewRequest.Status.PENDING
+    )[:20]
+    return render(
+        request,
+        "manuals/review_queue.html",
+        {"pending": pending, "mine": mine, "can_publish": can_publish(request.user)},
+    )
+
+
+def review_detail(request, review_pk):
+    review = get_object_or_404(
+        ReviewRequest.objects.select_related("section", "revision", "requested_by"),
+        pk=review_pk,
+    )
+    section, ancestors = _section_or_404(request, review.section_id, edit=True)
+    form = ReviewDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not can_publish(request.user):
+            raise PermissionDenied
+        approve = "approve" in request.POST
+        try:
+            collaboration.decide_review(
+                review,
+                user=request.user,
+                approve=approve,
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as exc:
+            form.add_error("comment", exc)
+        else:
+            messages.success(
+                request,
+                _("Approved and published.") if approve else _("Changes requested."),
+            )
+            return redirect("manuals:reviews")
+    published = section.published_revision
+    old_text = f"{published.title}\n\n{published.body}" if published else ""
+    new = review.revision
+    return render(
+        request,
+        "manuals/review_detail.html",
+        {
+            "review": review,
+            "section": section,
+            "ancestors": ancestors,
+            "rows": side_by_side(old_text, f"{new.title}\n\n{new.body}"),
+            "form": form,
+            "can_publish": can_publish(request.user),
+        },
+    )
+
+
+@require_POST
+def schedule(request, pk, number):
+    section, _ancestors = _section_or_404(request, pk, edit=True)
+    revision = _revision_or_404(section, number)
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            item = collaboration.schedule_publication(
+                section,
+                revision,
+                user=request.user,
+                publish_at=form.cleaned_data["publish_at"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("Revision %(n)s will be published at %(when)s.")
+                % {
+                    "n": revision.number,
+                    "when": timezone.localtime(item.publish_at).strftime(
+                        "%Y-%m-%d %H:%M"
+                    ),
+                },
+            )
+    else:
+        messages.error(request, _("Enter a valid date and time."))
+    return redirect("manuals:revision", pk=section.pk, number=revision.number)
+
+
+@require_POST
+def mark_reviewed(request, pk):
+    section, _ancestors = _section_or_404(request, pk, edit=True)
+    section = collaboration.mark_reviewed(section, user=request.user)
+    messages.success(
+        request,
+        _("Marked as reviewed. Next review by %(date)s.")
+        % {"date": section.review_by.isoformat()},
+    )
+    return redirect(section)
+
+
+def overdue(request):
+    """Sections past their review-by date: the user's own, or everyone's."""
+    if not can_edit(request.user):
+        raise PermissionDenied
+    show_all = request.GET.get("all") == "1"
+    sections = selectors.overdue_sections(
+        request.user, owner=None if show_all else request.user
+    )
+    page = Paginator(sections, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "manuals/overdue.html",
+        {"page": page, "show_all": show_all, "today": timezone.localdate()},
+    )
+
+
+def audit_log(request):
+    if not can_view_audit(request.user):
+        raise PermissionDenied
+    form = AuditFilterForm(request.GET or None)
+    entries = AuditEntry.objects.select_related("section")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        if data["user"]:
+            entries = entries.filter(username__icontains=data["user"])
+        if data["section"]:
+            entries = entries.filter(section_id=data["section"])
+        if data["since"]:
+            entries = entries.filter(created__date__gte=data["since"])
+        if data["until"]:
+            entries = entries.filter(created__date__lte=data["until"])
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "manuals/audit_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def trash(request):
+    if not can_delete(request.user):
+        raise PermissionDenied
+    roots = (
+        Section.objects.filter(trashed_at__isnull=False)
+        .select_related("trashed_by")
+        .order_by("-trashed_at")
+    )
+    items = []
+    for root in roots:
+        parent = Section.objects.get_parent(root)
+        items.append(
+            {
+                "section": root,
+                "parent": parent,
+                "parent_gone": parent is not None and parent.in_trash,
+                "size": Section.objects.get_tree(root).count(),
+            }
+        )
+    return render(
+        request,
+        "manuals/trash.html",
+        {
+            "items": items,
+            "targets": selectors.move_targets(request.user),
+            "can_purge": request.user.is_superuser,
+        },
+    )
+
+
+def _trashed_or_404(pk):
+    return get_object_or_404(Section, pk=pk, trashed_at__isnull=False)
+
+
+@require_POST
+def trash_restore(request, pk):
+    if not can_delete(request.user):
+        raise PermissionDenied
+    section = _trashed_or_404(pk)
+    parent = None
+    if request.POST.get("parent"):
+        parent = get_object_or_404(
+            Section.objects.readable_by(request.user), pk=request.POST["parent"]
+        )
+    try:
+        section = services.restore_from_trash(section, user=request.user, parent=parent)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("manuals:trash")
+    messages.success(request, _("Restored."))
+    return redirect(section)
+
+
+@require_POST
+def trash_purge(request, pk):
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    section = _trashed_or_404(pk)
+    count = services.purge_section(section, user=request.user)
+    messages.success(request, _("Deleted %(n)s section(s) for good.") % {"n": count})
+    return redirect("manuals:trash")
