@@ -49,8 +49,11 @@ def autosave_draft(
 
 def pending_draft(section: Section, *, user) -> Draft | None:
     """The user's newest unsaved text for the section (conflict drafts first)."""
-    drafts = {d.kind: d for d in Draft.objects.filter(section=section, user=user)}
-    return drafts.get(Draft.Kind.CONFLICT) or drafts.get(Draft.Kind.AUTOSAVE)
+    drafts = Draft.objects.filter(section=section, user=user)
+    return (
+        drafts.filter(kind=Draft.Kind.CONFLICT).first()
+        or drafts.filter(kind=Draft.Kind.AUTOSAVE).first()
+    )
 
 
 def discard_drafts(section: Section, *, user) -> int:

@@ -251,14 +251,22 @@ class Draft(models.Model):
     base = models.ForeignKey(
         Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # For a conflict: the head it collided with. Saving from that head resolves it.
+    conflict_with = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
+        ordering = ["-updated", "-pk"]
         verbose_name = _("draft")
         verbose_name_plural = _("drafts")
+        # One autosave per editor and section; every conflict is kept on its own.
         constraints = [
             models.UniqueConstraint(
-                fields=["section", "user", "kind"], name="one_draft_per_kind"
+                fields=["section", "user"],
+                condition=models.Q(kind="autosave"),
+                name="one_autosave_per_editor",
             )
         ]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import merge3
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -248,11 +248,14 @@ def save_revision(
         merged_title, title_conflict = _merge_text(base.title, head.title, title)
         if body_conflict or title_conflict or "\n" in merged_title.strip():
             # Keep the editor's own words where they can find them again.
-            Draft.objects.update_or_create(
+            Draft.objects.create(
                 section=section,
                 user=user,
                 kind=Draft.Kind.CONFLICT,
-                defaults={"title": title, "body": body, "base": base},
+                title=title,
+                body=body,
+                base=base,
+                conflict_with=head,
             )
             return SaveResult(
                 status="conflict",
@@ -267,8 +270,11 @@ def save_revision(
     revision = _new_revision(
         section, user=user, title=title, body=body, base=head, message=message
     )
-    # What was autosaved (or kept from a conflict) is now in a revision.
-    Draft.objects.filter(section=section, user=user).delete()
+    # What was autosaved is now in a revision, and so is the resolution of any
+    # conflict this save was based on.
+    Draft.objects.filter(section=section, user=user).filter(
+        models.Q(kind=Draft.Kind.AUTOSAVE) | models.Q(conflict_with=base)
+    ).delete()
     audit.record(
         Action.EDIT,
         user=user,
