@@ -45,12 +45,18 @@ def test_clean_merge_keeps_both_edits(doc, publisher, editor):
     changes are in the result, and the second is told it was merged."""
     base = _head(doc)
     first = services.save_revision(
-        doc, user=publisher, title=base.title,
-        body=base.body.replace("第一行 问候", "第一行 热情问候"), base=base,
+        doc,
+        user=publisher,
+        title=base.title,
+        body=base.body.replace("第一行 问候", "第一行 热情问候"),
+        base=base,
     )
     second = services.save_revision(
-        doc, user=editor, title=base.title,
-        body=base.body.replace("第四行 结束语", "第四行 礼貌结束语"), base=base,
+        doc,
+        user=editor,
+        title=base.title,
+        body=base.body.replace("第四行 结束语", "第四行 礼貌结束语"),
+        base=base,
     )
     assert first.status == "saved"
     assert second.status == "merged"
@@ -62,10 +68,12 @@ def test_clean_merge_keeps_both_edits(doc, publisher, editor):
 def test_title_takes_part_in_the_merge(doc, publisher, editor):
     """One editor renames, another edits the body: both survive."""
     base = _head(doc)
-    services.save_revision(doc, user=publisher, title="接待标准流程",
-                           body=base.body, base=base)
-    result = services.save_revision(doc, user=editor, title=base.title,
-                                    body=base.body + "第五行 回访\n", base=base)
+    services.save_revision(
+        doc, user=publisher, title="接待标准流程", body=base.body, base=base
+    )
+    result = services.save_revision(
+        doc, user=editor, title=base.title, body=base.body + "第五行 回访\n", base=base
+    )
     assert result.status == "merged"
     head = _head(doc)
     assert head.title == "接待标准流程" and "第五行 回访" in head.body
@@ -75,13 +83,18 @@ def test_conflict_saves_nothing_and_keeps_the_text(doc, publisher, editor):
     """Overlapping edits: the head is untouched, the second editor's words are kept
     as a conflict draft, and the returned text holds both sides with markers."""
     base = _head(doc)
-    services.save_revision(doc, user=publisher, title=base.title,
-                           body=base.body.replace("第二行 核实订单", "第二行 核实订单号"),
-                           base=base)
+    services.save_revision(
+        doc,
+        user=publisher,
+        title=base.title,
+        body=base.body.replace("第二行 核实订单", "第二行 核实订单号"),
+        base=base,
+    )
     head_before = _head(doc)
     mine = base.body.replace("第二行 核实订单", "第二行 核实收货地址")
-    result = services.save_revision(doc, user=editor, title=base.title, body=mine,
-                                    base=base)
+    result = services.save_revision(
+        doc, user=editor, title=base.title, body=mine, base=base
+    )
     assert result.status == "conflict" and not result.ok
     assert _head(doc) == head_before
     assert "核实订单号" in result.conflict_body
@@ -94,14 +107,24 @@ def test_conflict_saves_nothing_and_keeps_the_text(doc, publisher, editor):
 def test_conflict_resolution_saves_and_clears_draft(doc, publisher, editor):
     """Saving the resolved text against the new head works and drops the drafts."""
     base = _head(doc)
-    services.save_revision(doc, user=publisher, title=base.title,
-                           body=base.body.replace("第二行", "第二行A"), base=base)
-    result = services.save_revision(doc, user=editor, title=base.title,
-                                    body=base.body.replace("第二行", "第二行B"),
-                                    base=base)
+    services.save_revision(
+        doc,
+        user=publisher,
+        title=base.title,
+        body=base.body.replace("第二行", "第二行A"),
+        base=base,
+    )
+    result = services.save_revision(
+        doc,
+        user=editor,
+        title=base.title,
+        body=base.body.replace("第二行", "第二行B"),
+        base=base,
+    )
     resolved = base.body.replace("第二行", "第二行AB")
-    final = services.save_revision(doc, user=editor, title=base.title,
-                                   body=resolved, base=result.head)
+    final = services.save_revision(
+        doc, user=editor, title=base.title, body=resolved, base=result.head
+    )
     assert final.status == "saved"
     assert _head(doc).body == resolved
     assert not Draft.objects.filter(section=doc, user=editor).exists()
@@ -111,14 +134,23 @@ def test_conflict_page_shows_both_sides(doc, publisher, editor, client):
     """In the browser the conflict comes back with the editor's text and a
     side-by-side view of their saved version and yours."""
     base = _head(doc)
-    services.save_revision(doc, user=publisher, title=base.title,
-                           body=base.body.replace("第三行 解决问题", "第三行 甲方案"),
-                           base=base)
+    services.save_revision(
+        doc,
+        user=publisher,
+        title=base.title,
+        body=base.body.replace("第三行 解决问题", "第三行 甲方案"),
+        base=base,
+    )
     client.force_login(editor)
-    response = client.post(reverse("manuals:edit", args=[doc.pk]), {
-        "title": base.title, "body": base.body.replace("第三行 解决问题", "第三行 乙方案"),
-        "base": base.pk, "save": "1",
-    })
+    response = client.post(
+        reverse("manuals:edit", args=[doc.pk]),
+        {
+            "title": base.title,
+            "body": base.body.replace("第三行 解决问题", "第三行 乙方案"),
+            "base": base.pk,
+            "save": "1",
+        },
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "乙方案" in html and "甲方案" in html
@@ -133,9 +165,14 @@ def test_autosave_and_restore_offer(doc, editor, client):
     """Autosaved text is offered back when the editor reopens the page."""
     client.force_login(editor)
     base = _head(doc)
-    response = client.post(reverse("manuals:autosave", args=[doc.pk]), {
-        "title": base.title, "body": base.body + "还没保存的一句话\n", "base": base.pk,
-    })
+    response = client.post(
+        reverse("manuals:autosave", args=[doc.pk]),
+        {
+            "title": base.title,
+            "body": base.body + "还没保存的一句话\n",
+            "base": base.pk,
+        },
+    )
     assert response.json()["saved"] is True
     page = client.get(reverse("manuals:edit", args=[doc.pk])).content.decode()
     assert "data-kb-draft-offer" in page
@@ -146,8 +183,9 @@ def test_autosave_and_restore_offer(doc, editor, client):
 def test_autosave_is_private_and_never_shown_to_readers(doc, editor, agent, client):
     """Drafts never show to readers, and another editor is not offered them."""
     base = _head(doc)
-    collaboration.autosave_draft(doc, user=editor, title=base.title,
-                                 body="草稿专用文字 DRAFT-CANARY", base=base)
+    collaboration.autosave_draft(
+        doc, user=editor, title=base.title, body="草稿专用文字 DRAFT-CANARY", base=base
+    )
     client.force_login(agent)
     assert "DRAFT-CANARY" not in client.get(doc.get_absolute_url()).content.decode()
     other = make_user("editor", username="editor2")
@@ -157,8 +195,9 @@ def test_autosave_is_private_and_never_shown_to_readers(doc, editor, agent, clie
 def test_autosave_refused_for_readers(doc, agent, client):
     """An agent cannot write drafts."""
     client.force_login(agent)
-    response = client.post(reverse("manuals:autosave", args=[doc.pk]),
-                           {"title": "x", "body": "y"})
+    response = client.post(
+        reverse("manuals:autosave", args=[doc.pk]), {"title": "x", "body": "y"}
+    )
     assert response.status_code == 403
 
 
@@ -168,7 +207,8 @@ def test_presence_shows_others_and_expires(doc, editor, publisher):
     assert collaboration.heartbeat(doc, user=publisher) == ["editor"]
     assert collaboration.others_editing(doc, user=editor) == ["publisher"]
     EditPresence.objects.filter(user=publisher).update(
-        last_seen=timezone.now() - datetime.timedelta(seconds=61))
+        last_seen=timezone.now() - datetime.timedelta(seconds=61)
+    )
     assert collaboration.others_editing(doc, user=editor) == []
 
 
@@ -189,35 +229,45 @@ def test_review_submit_approve_publishes(doc, editor, publisher, client):
     publishes it and records both decisions in the audit log."""
     client.force_login(editor)
     base = _head(doc)
-    client.post(reverse("manuals:edit", args=[doc.pk]), {
-        "title": base.title, "body": base.body + "新增一步\n", "base": base.pk,
-        "review": "1", "message": "请审核",
-    })
+    client.post(
+        reverse("manuals:edit", args=[doc.pk]),
+        {
+            "title": base.title,
+            "body": base.body + "新增一步\n",
+            "base": base.pk,
+            "review": "1",
+            "message": "请审核",
+        },
+    )
     review = ReviewRequest.objects.get(section=doc)
     assert review.status == ReviewRequest.Status.PENDING
     assert Section.objects.get(pk=doc.pk).published_revision != review.revision
     client.force_login(publisher)
     queue = client.get(reverse("manuals:reviews")).content.decode()
     assert doc.title in queue
-    client.post(reverse("manuals:review", args=[review.pk]),
-                {"approve": "1", "comment": ""})
+    client.post(
+        reverse("manuals:review", args=[review.pk]), {"approve": "1", "comment": ""}
+    )
     review.refresh_from_db()
     assert review.status == ReviewRequest.Status.APPROVED
     assert Section.objects.get(pk=doc.pk).published_revision == review.revision
-    actions = set(AuditEntry.objects.filter(section=doc).values_list("action",
-                                                                      flat=True))
+    actions = set(
+        AuditEntry.objects.filter(section=doc).values_list("action", flat=True)
+    )
     assert {A.REVIEW_SUBMIT, A.REVIEW_APPROVE, A.PUBLISH} <= actions
 
 
 def test_request_changes_needs_a_comment_and_does_not_publish(doc, editor, publisher):
     base = _head(doc)
-    result = services.save_revision(doc, user=editor, title=base.title,
-                                    body=base.body + "x\n", base=base)
+    result = services.save_revision(
+        doc, user=editor, title=base.title, body=base.body + "x\n", base=base
+    )
     review = collaboration.submit_for_review(doc, result.revision, user=editor)
     with pytest.raises(ValidationError):
         collaboration.decide_review(review, user=publisher, approve=False, comment="")
-    collaboration.decide_review(review, user=publisher, approve=False,
-                                comment="请补充退款时限")
+    collaboration.decide_review(
+        review, user=publisher, approve=False, comment="请补充退款时限"
+    )
     review.refresh_from_db()
     assert review.status == ReviewRequest.Status.CHANGES_REQUESTED
     assert Section.objects.get(pk=doc.pk).published_revision == base
@@ -237,20 +287,30 @@ def test_scheduled_publish_by_command_and_lazily(doc, publisher, agent, client):
     """A revision scheduled for later is published by the cron command, or when
     someone opens the section after its time."""
     base = _head(doc)
-    new = services.save_revision(doc, user=publisher, title=base.title,
-                                 body="定时发布的新内容 SCHEDULED", base=base).revision
+    new = services.save_revision(
+        doc,
+        user=publisher,
+        title=base.title,
+        body="定时发布的新内容 SCHEDULED",
+        base=base,
+    ).revision
     with pytest.raises(ValidationError):
-        collaboration.schedule_publication(doc, new, user=publisher,
-                                           publish_at=timezone.now())
+        collaboration.schedule_publication(
+            doc, new, user=publisher, publish_at=timezone.now()
+        )
     item = collaboration.schedule_publication(
-        doc, new, user=publisher,
-        publish_at=timezone.now() + datetime.timedelta(hours=1))
+        doc,
+        new,
+        user=publisher,
+        publish_at=timezone.now() + datetime.timedelta(hours=1),
+    )
     out = StringIO()
     call_command("publish_scheduled", stdout=out)
     assert "Published 0" in out.getvalue()
     assert Section.objects.get(pk=doc.pk).published_revision == base
     type(item).objects.filter(pk=item.pk).update(
-        publish_at=timezone.now() - datetime.timedelta(minutes=1))
+        publish_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
     client.force_login(agent)
     assert "SCHEDULED" in client.get(doc.get_absolute_url()).content.decode()
     assert Section.objects.get(pk=doc.pk).published_revision == new
@@ -260,8 +320,11 @@ def test_scheduled_publish_by_command_and_lazily(doc, publisher, agent, client):
 def test_schedule_needs_publish_permission(doc, editor):
     with pytest.raises(PermissionDenied):
         collaboration.schedule_publication(
-            doc, _head(doc), user=editor,
-            publish_at=timezone.now() + datetime.timedelta(hours=1))
+            doc,
+            _head(doc),
+            user=editor,
+            publish_at=timezone.now() + datetime.timedelta(hours=1),
+        )
 
 
 # Review-by dates ------------------------------------------------------------------
@@ -281,7 +344,8 @@ def test_overdue_list_and_mark_reviewed(publisher, client):
     moves the date on."""
     section = make_section(title="过期的政策", kind="policy", user=publisher)
     Section.objects.filter(pk=section.pk).update(
-        review_by=timezone.localdate() - datetime.timedelta(days=3))
+        review_by=timezone.localdate() - datetime.timedelta(days=3)
+    )
     client.force_login(publisher)
     assert "过期的政策" in client.get(reverse("manuals:overdue")).content.decode()
     page = client.get(section.get_absolute_url()).content.decode()
@@ -302,22 +366,34 @@ def test_every_action_is_audited(tree, admin_user, publisher):
     leave an entry with who did it."""
     refund = tree["refund"]
     base = _head(refund)
-    rev = services.save_revision(refund, user=publisher, title=base.title,
-                                 body=base.body + "补充\n", base=base).revision
+    rev = services.save_revision(
+        refund, user=publisher, title=base.title, body=base.body + "补充\n", base=base
+    ).revision
     services.publish_revision(refund, rev, user=publisher)
     services.restore_revision(base, user=publisher)
     services.move_section(refund, tree["b"], "last-child", user=publisher)
-    services.update_section_settings(refund, user=publisher, kind="policy",
-                                     visibility="internal", tags=["退款"])
-    services.update_section_settings(refund, user=publisher, kind="sop",
-                                     visibility="internal", tags=["退款"])
+    services.update_section_settings(
+        refund, user=publisher, kind="policy", visibility="internal", tags=["退款"]
+    )
+    services.update_section_settings(
+        refund, user=publisher, kind="sop", visibility="internal", tags=["退款"]
+    )
     services.delete_section(refund, user=publisher)
     services.restore_from_trash(refund, user=publisher)
     services.delete_section(refund, user=publisher)
     services.purge_section(refund, user=admin_user)
     actions = set(AuditEntry.objects.values_list("action", flat=True))
-    assert {A.CREATE, A.EDIT, A.PUBLISH, A.RESTORE, A.MOVE, A.SETTINGS, A.DELETE,
-            A.UNDELETE, A.PURGE} <= actions
+    assert {
+        A.CREATE,
+        A.EDIT,
+        A.PUBLISH,
+        A.RESTORE,
+        A.MOVE,
+        A.SETTINGS,
+        A.DELETE,
+        A.UNDELETE,
+        A.PURGE,
+    } <= actions
     entry = AuditEntry.objects.filter(action=A.MOVE).get()
     assert entry.username == "publisher"
 
@@ -348,8 +424,9 @@ def test_audit_page_for_managers_only(tree, agent, client):
 # Trash ------------------------------------------------------------------------------
 
 
-def test_trash_and_restore_subtree_keeps_revisions_and_urls(tree, publisher, agent,
-                                                             client):
+def test_trash_and_restore_subtree_keeps_revisions_and_urls(
+    tree, publisher, agent, client
+):
     """Deleting hides a whole subtree; restoring brings it back in place with its
     history and its old address."""
     chapter, refund = tree["a"], tree["refund"]
@@ -358,7 +435,9 @@ def test_trash_and_restore_subtree_keeps_revisions_and_urls(tree, publisher, age
     services.delete_section(chapter, user=publisher)
     client.force_login(agent)
     assert client.get(url).status_code == 404
-    assert "退款政策" not in client.get(tree["manual"].get_absolute_url()).content.decode()
+    assert (
+        "退款政策" not in client.get(tree["manual"].get_absolute_url()).content.decode()
+    )
     client.force_login(publisher)
     assert "第一章 政策" in client.get(reverse("manuals:trash")).content.decode()
     client.post(reverse("manuals:trash_restore", args=[chapter.pk]))
@@ -377,8 +456,9 @@ def test_restore_needs_a_new_parent_when_the_old_one_is_gone(tree, publisher):
     services.delete_section(tree["a"], user=publisher)
     with pytest.raises(ValidationError):
         services.restore_from_trash(tree["refund"], user=publisher)
-    restored = services.restore_from_trash(tree["refund"], user=publisher,
-                                           parent=tree["b"])
+    restored = services.restore_from_trash(
+        tree["refund"], user=publisher, parent=tree["b"]
+    )
     assert Section.objects.get_parent(restored).pk == tree["b"].pk
     assert not restored.in_trash
     _tree_ok()
@@ -390,8 +470,10 @@ def test_purge_needs_admin(tree, publisher, admin_user, client):
     with pytest.raises(PermissionDenied):
         services.purge_section(tree["a"], user=publisher)
     client.force_login(publisher)
-    assert client.post(reverse("manuals:trash_purge",
-                               args=[tree["a"].pk])).status_code == 403
+    assert (
+        client.post(reverse("manuals:trash_purge", args=[tree["a"].pk])).status_code
+        == 403
+    )
     services.purge_section(tree["a"], user=admin_user)
     assert not Section.objects.filter(pk__in=[tree["a"].pk, tree["refund"].pk]).exists()
     _tree_ok()
