@@ -5,6 +5,12 @@ from django.db.models.signals import post_migrate
 
 
 def _create_roles(sender, **kwargs):
+    # post_migrate is sent once per app, in INSTALLED_APPS order, and contrib.auth
+    # creates each app's permissions in its own handler. Roles refer to permissions of
+    # several apps, so wait for the last app that has models.
+    last = [config for config in apps.get_app_configs() if config.models_module][-1]
+    if sender.label != last.label:
+        return
     from .roles import setup_roles
 
     setup_roles()
@@ -15,10 +21,4 @@ class KbsiteConfig(AppConfig):
     verbose_name = "Knowledge base site"
 
     def ready(self):
-        # Permissions exist only once contrib.auth's post_migrate handler has created
-        # them for the manuals app (it was connected first, so it runs first).
-        post_migrate.connect(
-            _create_roles,
-            sender=apps.get_app_config("manuals"),
-            dispatch_uid="kb_roles",
-        )
+        post_migrate.connect(_create_roles, dispatch_uid="kb_roles")

@@ -4,4 +4,4 @@ from django.conf import settings
 
 
 def site(request):
-    return {"site_name": settings.KB_SITE_NAME}
+    return {"kb_site_name": settings.KB_SITE_NAME}

@@ -15,6 +15,7 @@ class RevisionForm(forms.Form):
     body = forms.CharField(
         label=_("Body (Markdown)"),
         required=False,
+        strip=False,  # whitespace is markdown syntax, and line merges compare it
         max_length=MAX_BODY_CHARS,
         widget=forms.Textarea(
             attrs={"rows": 24, "class": "kb-editor-input", "spellcheck": "false"}

@@ -208,6 +208,10 @@ def create_section(
 
 def _merge_text(base: str, head: str, mine: str) -> tuple[str, bool]:
     """Three-way line merge; returns (text, has_conflicts)."""
+    # A missing final newline would make the last line differ on every side.
+    base, head, mine = (
+        t if t.endswith("\n") or not t else t + "\n" for t in (base, head, mine)
+    )
     if head == base or head == mine:
         return mine, False
     if mine == base:

@@ -87,8 +87,9 @@ def login(page, username, password="pw"):
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/accounts/login/" not in page.url, f"login as {username} failed"
 
 
 def screenshot(page, name):
