@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -412,3 +414,124 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Audit entries cannot be deleted."))
+
+
+class Block(models.Model):
+    """A reusable fragment (a greeting script, a refund rule, a contact table) that
+    sections and FAQ answers embed with {{block:KEY}} or {{block:KEY@N}}."""
+
+    key = models.SlugField(
+        _("key"),
+        max_length=60,
+        unique=True,
+        help_text=_("Used in directives: {{block:key}}. Letters, digits, - and _."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    visibility = models.CharField(
+        _("visibility"), max_length=12, choices=Visibility, default=Visibility.INTERNAL
+    )
+    groups = models.ManyToManyField(
+        Group, blank=True, verbose_name=_("groups"), related_name="restricted_blocks"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_blocks",
+        verbose_name=_("owner"),
+    )
+    head_revision = models.ForeignKey(
+        "BlockRevision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published_revision = models.ForeignKey(
+        "BlockRevision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("published revision"),
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    updated = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        permissions = [("publish_block", _("Can publish blocks"))]
+
+    def __str__(self):
+        return self.key
+
+    def get_absolute_url(self):
+        return reverse("manuals:block", kwargs={"key": self.key})
+
+    @property
+    def directive(self) -> str:
+        return "{{block:" + self.key + "}}"
+
+
+class BlockRevision(models.Model):
+    """An immutable snapshot of a block's markdown."""
+
+    block = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    message = models.CharField(_("message"), max_length=255, blank=True)
+    base = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["block", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["block", "number"], name="unique_block_revision_number"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.block_id} r{self.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("Revisions are immutable."))
+        super().save(*args, **kwargs)
+
+
+class BlockUsage(models.Model):
+    """One directive in a section, FAQ entry or block, refreshed on every save.
+
+    The user is generic so other apps (FAQ answers) can embed blocks without the
+    manual knowing them.
+    """
+
+    block = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="usages")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    user = GenericForeignKey("content_type", "object_id")
+    pinned = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.block_id} in {self.content_type_id}:{self.object_id}"
+
+
+from .search.models import IndexTask  # noqa: E402,F401

@@ -1,18 +1,27 @@
-"""The one rendering pipeline: markdown -> HTML -> nh3 sanitizing -> cache.
+"""The one rendering pipeline: block directives -> markdown -> nh3 sanitizing -> cache.
 
-Everything a reader sees of a section body goes through `render_markdown`, for one
-audience at a time, so later steps (block directives) plug in here and nowhere else.
+Everything a reader sees of a section body, a block or an FAQ answer goes through
+`render_markdown`, for one audience at a time: blocks the audience may not see are
+left out before markdown ever runs, so their text cannot reach its HTML, snippets,
+search index or export.
+
+Audiences are strings: "public", "internal:<group ids>" (staff, and the restricted
+groups they belong to) and "all" (superusers); `permissions.audience_key` names a
+user's.
 """
 
 import hashlib
 import html
+import re
 from dataclasses import dataclass, field
 
 import markdown
 import nh3
 from django.conf import settings
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from markdown.extensions.toc import slugify_unicode
 
 from .permissions import audience_key
@@ -77,13 +86,24 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 ALLOWED_CLASSES = {
-    "div": {"admonition", "note", "tip", "warning", "danger", "important", "toc"},
-    "p": {"admonition-title"},
+    "div": {
+        "admonition",
+        "note",
+        "tip",
+        "warning",
+        "danger",
+        "important",
+        "toc",
+        "kb-block",
+        "kb-block-missing",
+    },
+    "p": {"admonition-title", "kb-block-label"},
     "code": {f"language-{lang}" for lang in ("python", "json", "bash", "text", "sql")},
     "span": {"kb-mark"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 MARKDOWN_EXTENSIONS = [
+    "md_in_html",
     "tables",
     "fenced_code",
     "toc",
@@ -156,14 +176,115 @@ def _flatten_toc(tokens, out=None):
     return out
 
 
-def render_markdown(text: str, audience: str = "public") -> Rendered:
-    """Markdown source -> sanitized HTML and a table of contents, for one audience."""
+# {{block:KEY}} follows the latest published revision; {{block:KEY@N}} is pinned.
+DIRECTIVE = re.compile(r"\{\{\s*block:([A-Za-z0-9_-]+)(?:@(\d+))?\s*\}\}")
+MAX_BLOCK_DEPTH = 5
+
+
+def audience_sees(audience: str, visibility: str, group_ids) -> bool:
+    """May `audience` see something of `visibility` restricted to `group_ids`?"""
+    if audience == "all" or visibility == "public":
+        return True
+    if not audience.startswith("internal:"):
+        return False
+    if visibility == "internal":
+        return True
+    mine = {int(g) for g in audience.split(":", 1)[1].split(",") if g}
+    return bool(mine & set(group_ids))
+
+
+def _expand(text, audience, editor, depth, stack, deps):
+    """Replace block directives with the text of blocks `audience` may see."""
+    from .models import Block, BlockRevision
+
+    matches = list(DIRECTIVE.finditer(text))
+    if not matches:
+        return text
+    keys = {m.group(1) for m in matches}
+    blocks = {
+        b.key: b
+        for b in Block.objects.filter(key__in=keys)
+        .select_related("published_revision")
+        .prefetch_related("groups")
+    }
+    wanted = {(m.group(1), int(m.group(2))) for m in matches if m.group(2)}
+    pinned = {}
+    if wanted:
+        rows = BlockRevision.objects.filter(
+            block__key__in={k for k, _n in wanted}
+        ).select_related("block")
+        pinned = {(r.block.key, r.number): r for r in rows}
+
+    def placeholder(message):
+        if not editor:
+            return ""
+        return f'<div class="kb-block-missing">{html.escape(message)}</div>'
+
+    def replace(match):
+        key, number = match.group(1), match.group(2)
+        block = blocks.get(key)
+        if block is None:
+            return placeholder(
+                _("%(directive)s: there is no such block")
+                % {"directive": match.group(0)}
+            )
+        deps[block.pk] = block.published_revision_id
+        if not audience_sees(
+            audience, block.visibility, [g.pk for g in block.groups.all()]
+        ):
+            return ""
+        revision = (
+            pinned.get((key, int(number))) if number else block.published_revision
+        )
+        if revision is None:
+            return placeholder(
+                _("%(directive)s: there is no such revision")
+                % {"directive": match.group(0)}
+            )
+        if key in stack or depth >= MAX_BLOCK_DEPTH:
+            return placeholder(
+                _("%(directive)s: blocks nested too deep")
+                % {"directive": match.group(0)}
+            )
+        inner = _expand(revision.body, audience, editor, depth + 1, stack | {key}, deps)
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        line = text[line_start : line_end if line_end != -1 else len(text)]
+        if line.strip() != match.group(0):
+            return " ".join(inner.split())  # inside a sentence: inline text
+        label = ""
+        if editor:
+            url = reverse("manuals:block", kwargs={"key": key})
+            label = (
+                f'<p class="kb-block-label"><a href="{url}">'
+                f"{html.escape(block.title)}</a></p>\n\n"
+            )
+        return f'\n<div class="kb-block" markdown="1">\n\n{label}{inner}\n\n</div>\n'
+
+    return DIRECTIVE.sub(replace, text)
+
+
+def render_markdown(
+    text: str,
+    audience: str = "public",
+    *,
+    editor: bool = False,
+    deps: dict | None = None,
+) -> Rendered:
+    """Markdown source -> sanitized HTML and a table of contents, for one audience.
+
+    `editor` adds visible placeholders for directives that point nowhere and a link
+    on each embedded block; readers never see either. `deps` collects the published
+    revision of every block looked at, for cache validation.
+    """
+    deps = {} if deps is None else deps
+    source = _expand(text or "", audience, editor, 0, frozenset(), deps)
     md = markdown.Markdown(
         extensions=MARKDOWN_EXTENSIONS,
         extension_configs={"toc": {"slugify": _slugify, "permalink": False}},
         output_format="html",
     )
-    body_html = sanitize(md.convert(text or ""))
+    body_html = sanitize(md.convert(source))
     toc = [
         t for t in _flatten_toc(md.toc_tokens) if t["id"].startswith(HEADING_ID_PREFIX)
     ]
@@ -176,16 +297,39 @@ def _as_audience(user_or_audience) -> str:
     return audience_key(user_or_audience)
 
 
-def render_revision(revision, user_or_audience) -> Rendered:
-    """A revision's body for an audience, cached by revision id and audience."""
+def _blocks_unchanged(deps: dict) -> bool:
+    from .models import Block
+
+    if not deps:
+        return True
+    current = dict(
+        Block.objects.filter(pk__in=deps).values_list("pk", "published_revision_id")
+    )
+    return current == {int(k): v for k, v in deps.items()}
+
+
+def render_revision(revision, user_or_audience, *, editor: bool = False) -> Rendered:
+    """A revision's body for an audience, cached by revision id and audience.
+
+    The cache entry remembers which published block revisions went into it and is
+    used only while they are still the published ones (one query, and none at all
+    for text without blocks), so publishing a block shows at once in every process.
+    """
     audience = _as_audience(user_or_audience)
-    digest = hashlib.sha1(audience.encode(), usedforsecurity=False).hexdigest()[:12]
-    key = f"kb:render:v1:{revision.pk}:{digest}"
+    digest = hashlib.sha1(
+        f"{audience}|{editor}".encode(), usedforsecurity=False
+    ).hexdigest()[:12]
+    key = f"kb:render:v2:{type(revision).__name__}:{revision.pk}:{digest}"
     cached = cache.get(key)
-    if cached is not None:
+    if cached is not None and _blocks_unchanged(cached[2]):
         return Rendered(html=mark_safe(cached[0]), toc=cached[1])  # noqa: S308
-    rendered = render_markdown(revision.body, audience)
-    cache.set(key, (str(rendered.html), rendered.toc), settings.KB_RENDER_CACHE_SECONDS)
+    deps: dict = {}
+    rendered = render_markdown(revision.body, audience, editor=editor, deps=deps)
+    cache.set(
+        key,
+        (str(rendered.html), rendered.toc, deps),
+        settings.KB_RENDER_CACHE_SECONDS,
+    )
     return rendered
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import audit, permissions
+from . import audit, directives, permissions
 from .models import (
     VISIBILITY_RANK,
     AuditEntry,
@@ -88,6 +88,17 @@ def _slug_for(title: str) -> str:
     return slugify(title, allow_unicode=True)[:200]
 
 
+def _check_directives(body: str) -> None:
+    errors = directives.check(body)
+    if errors:
+        raise ValidationError({"body": errors})
+
+
+def _refresh_usage(section: Section) -> None:
+    texts = [r.body for r in (section.head_revision, section.published_revision) if r]
+    directives.refresh_usage(section, texts)
+
+
 def _new_revision(section, *, user, title, body, base, message) -> Revision:
     last = (
         section.revisions.order_by("-number").values_list("number", flat=True).first()
@@ -109,6 +120,7 @@ def _new_revision(section, *, user, title, body, base, message) -> Revision:
         section.title = revision.title
         section.slug = _slug_for(revision.title)
     section.save(update_fields=["head_revision", "title", "slug"])
+    _refresh_usage(section)
     return revision
 
 
@@ -166,6 +178,7 @@ def create_section(
         _require(permissions.can_read(user, parent))
     if not title.strip():
         raise ValidationError({"title": _("A section needs a title.")})
+    _check_directives(body)
     _lock_tree()
     fields = dict(
         title=title.strip(),
@@ -242,6 +255,7 @@ def save_revision(
     _require(permissions.can_edit(user, section))
     if not title.strip():
         raise ValidationError({"title": _("A section needs a title.")})
+    _check_directives(body)
     section = Section.objects.select_related("head_revision").get(pk=section.pk)
     head = section.head_revision
     title = title.strip()
@@ -305,6 +319,7 @@ def publish_revision(section: Section, revision: Revision, *, user) -> Section:
     section.save(
         update_fields=["published_revision", "published_at", "updated", "title", "slug"]
     )
+    _refresh_usage(section)
     audit.record(
         Action.PUBLISH,
         user=user,
@@ -352,7 +367,11 @@ def restore_revision(
 @transaction.atomic
 def move_section(section: Section, target: Section, position: str, *, user) -> Section:
     """Move `section` and its subtree before/after `target` or into it."""
-    _require(permissions.can_edit(user, section) and permissions.can_edit(user, target))
+    _require(
+        permissions.can_edit(user, section)
+        and permissions.can_edit(user, target)
+        and permissions.can_read(user, target)
+    )
     if position not in MOVE_POSITIONS:
         raise ValidationError(_("Unknown position: %(pos)s") % {"pos": position})
     _lock_tree()
