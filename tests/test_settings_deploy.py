@@ -1,0 +1,107 @@
+"""Production settings: the deploy check passes, a missing secret key stops start-up,
+and SQLite runs in WAL mode with IMMEDIATE transactions."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def production_env(tmp_path, **extra):
+    """A clean environment: nothing from the test settings leaks in."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "KB_", "DATABASE_URL"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="kbsite.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS="kb.example.com",
+        KB_DATA_DIR=str(tmp_path),
+    )
+    env.update(extra)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def run(args, env):
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_check_deploy_passes(tmp_path):
+    """`manage.py check --deploy --fail-level WARNING` passes with production env."""
+    env = production_env(tmp_path)
+    assert len(env["DJANGO_SECRET_KEY"]) >= 50
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "WARNING" not in output
+    assert "System check identified no issues" in output
+
+
+def test_missing_secret_key_refuses_to_start(tmp_path):
+    """Without DJANGO_SECRET_KEY in production, importing settings fails clearly."""
+    env = production_env(tmp_path, DJANGO_SECRET_KEY=None)
+    result = run(["-c", "import kbsite.settings"], env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_debug_without_secret_key_starts(tmp_path):
+    """Development (DJANGO_DEBUG=1) starts without a secret key."""
+    env = production_env(tmp_path, DJANGO_SECRET_KEY=None, DJANGO_DEBUG="1")
+    result = run(["-c", "import kbsite.settings as s; print(s.DEBUG)"], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+PROBE = """
+import json, sqlite3
+import django
+django.setup()
+from django.conf import settings
+from django.db import connection, transaction
+with connection.cursor() as cursor:
+    cursor.execute("PRAGMA journal_mode")
+    mode = cursor.fetchone()[0]
+path = str(settings.DATABASES["default"]["NAME"])
+with transaction.atomic():
+    connection.cursor().execute("SELECT 1")
+    other = sqlite3.connect(path, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        second_writer = "got the lock"
+        other.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        second_writer = str(exc)
+    other.close()
+print(json.dumps({"mode": mode, "second_writer": second_writer, "path": path,
+                  "options": settings.DATABASES["default"]["OPTIONS"]}))
+"""
+
+
+def test_sqlite_wal_and_immediate_transactions(tmp_path):
+    """The production SQLite database is in WAL mode, and a transaction takes the
+    write lock as soon as it starts (IMMEDIATE), so a second writer must wait."""
+    result = run(["-c", PROBE], production_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["mode"] == "wal"
+    assert "locked" in probe["second_writer"]
+    assert probe["path"].startswith(str(tmp_path))
+    assert probe["options"]["transaction_mode"] == "IMMEDIATE"
+    assert probe["options"]["timeout"] >= 5
