@@ -14,9 +14,25 @@ ROLES: dict[str, list[str]] = {
         "manuals.change_section",
         "manuals.delete_section",
         "manuals.view_section",
+        "manuals.add_block",
+        "manuals.change_block",
+        "manuals.delete_block",
+        "faq.add_entry",
+        "faq.change_entry",
+        "faq.delete_entry",
+        "faq.change_question",
     ],
-    "publisher": ["manuals.view_internal", "manuals.publish_section"],
-    "manager": ["manuals.view_internal", "manuals.view_auditentry"],
+    "publisher": [
+        "manuals.view_internal",
+        "manuals.publish_section",
+        "manuals.publish_block",
+    ],
+    "manager": [
+        "manuals.view_internal",
+        "manuals.view_auditentry",
+        "feedback.view_reports",
+        "feedback.change_articlefeedback",
+    ],
 }
 
 

@@ -7,3 +7,10 @@ from django.utils.translation import gettext_lazy as _
 class ManualsConfig(AppConfig):
     name = "manuals"
     verbose_name = _("Manual")
+
+    def ready(self):
+        from .search import receivers  # noqa: F401 - connects the outbox receivers
+        from .search.registry import register
+        from .search.sections import SectionDocumentBuilder
+
+        register(SectionDocumentBuilder())

@@ -151,4 +151,3 @@ def followers(block: Block) -> dict[type, set[int]]:
                 seen_blocks.add(usage.object_id)
                 frontier.add(usage.object_id)
     return found
-

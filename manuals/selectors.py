@@ -83,9 +83,11 @@ def previous_next(user, section: Section) -> tuple[Section | None, Section | Non
 
 
 def recently_updated(user, limit: int = 10):
+    """Content recently published; manuals and chapters are containers, not news."""
     return (
         Section.objects.visible_to(user)
         .filter(published_at__isnull=False)
+        .exclude(kind__in=["manual", "chapter"])
         .order_by("-published_at")[:limit]
     )
 

@@ -12,3 +12,8 @@ section_viewed = Signal()
 sections_changed = Signal()
 # sender=None; kwargs: query, normalized, results_count, user, audience, request
 search_performed = Signal()
+
+# Sent when a block is published. sender=Block; kwargs: block, affected ({model class:
+# set of ids} of everything that follows it). Apps whose content embeds blocks (FAQ)
+# re-index theirs; sections are already covered by sections_changed.
+blocks_published = Signal()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, workflow_views
+from . import block_views, views, workflow_views
 
 app_name = "manuals"
 
@@ -50,4 +50,22 @@ urlpatterns = [
     path("trash/", workflow_views.trash, name="trash"),
     path("trash/<int:pk>/restore/", workflow_views.trash_restore, name="trash_restore"),
     path("trash/<int:pk>/purge/", workflow_views.trash_purge, name="trash_purge"),
+    path("blocks/", block_views.block_list, name="blocks"),
+    path("blocks/new/", block_views.block_create, name="block_create"),
+    path("blocks/picker/", block_views.block_picker, name="block_picker"),
+    path("blocks/<slug:key>/", block_views.block_detail, name="block"),
+    path("blocks/<slug:key>/edit/", block_views.block_edit, name="block_edit"),
+    path("blocks/<slug:key>/publish/", block_views.block_publish, name="block_publish"),
+    path("blocks/<slug:key>/diff/", block_views.block_diff, name="block_diff"),
+    path(
+        "blocks/<slug:key>/r/<int:number>/restore/",
+        block_views.block_restore,
+        name="block_restore",
+    ),
+    path("blocks/<slug:key>/delete/", block_views.block_delete, name="block_delete"),
+    path(
+        "section/<int:pk>/pin/<slug:key>/",
+        block_views.update_pin,
+        name="update_pin",
+    ),
 ]

@@ -10,12 +10,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import collaboration, selectors, services
+from . import collaboration, directives, selectors, services
 from .diff import side_by_side
 from .forms import MoveForm, RevisionForm, SectionCreateForm, SectionSettingsForm
 from .kinds import starting_bodies, starting_body
 from .models import Kind, Revision, Section, Visibility
-from .permissions import can_create, can_delete, can_edit, can_publish, can_read
+from .permissions import (
+    audience_key,
+    can_create,
+    can_delete,
+    can_edit,
+    can_publish,
+    can_read,
+)
 from .rendering import render_markdown, render_revision
 from .signals import section_viewed
 
@@ -63,12 +70,17 @@ def section_detail(request, pk, slug=None):
     if collaboration.publish_due(section=section):
         section, ancestors = _section_or_404(request, pk)
     if slug != (section.slug or None):
-        # Ids make URLs stable; an old or missing slug goes to the canonical address.
-        return redirect(section, permanent=True)
+        # Ids make URLs stable; an old or missing slug goes to the canonical address
+        # (keeping the query, so ?draft=1 survives).
+        query = request.GET.urlencode()
+        url = section.get_absolute_url() + (f"?{query}" if query else "")
+        return redirect(url, permanent=True)
     editor = can_edit(request.user, section)
     show_draft = editor and (request.GET.get("draft") or not section.published_revision)
     revision = section.head_revision if show_draft else section.published_revision
-    rendered = render_revision(revision, request.user) if revision else None
+    rendered = (
+        render_revision(revision, request.user, editor=editor) if revision else None
+    )
     context = _page_context(request, section, ancestors)
     context.update(
         revision=revision,
@@ -212,7 +224,20 @@ def section_edit(request, pk):
     )
 
 
+def _warn_public_embeds(request, section, body) -> None:
+    """Tell the editor when a public section embeds blocks the public cannot see."""
+    hidden = directives.non_public_blocks(body)
+    if section.visibility == "public" and hidden:
+        message = _(
+            "This public section embeds blocks the public cannot see (%(keys)s); "
+            "public readers will not see their text."
+        )
+        messages.warning(request, message % {"keys": ", ".join(hidden)})
+
+
 def _after_save(request, section, result):
+    if result.revision is not None:
+        _warn_public_embeds(request, section, result.revision.body)
     if result.status == "unchanged":
         messages.info(request, _("No changes to save."))
     elif result.status == "merged":
@@ -248,7 +273,7 @@ def section_preview(request):
     if not (can_edit(request.user) or can_create(request.user)):
         raise PermissionDenied
     body = request.POST.get("body", "")[:200_000]
-    rendered = render_markdown(body, "preview")
+    rendered = render_markdown(body, audience_key(request.user), editor=True)
     return JsonResponse({"html": str(rendered.html)})
 
 
@@ -293,7 +318,10 @@ def revision_detail(request, pk, number):
     section, ancestors = _section_or_404(request, pk, edit=True)
     revision = _revision_or_404(section, number)
     context = _page_context(request, section, ancestors)
-    context.update(revision=revision, rendered=render_revision(revision, request.user))
+    context.update(
+        revision=revision,
+        rendered=render_revision(revision, request.user, editor=True),
+    )
     return render(request, "manuals/revision_detail.html", context)
 
 

@@ -170,6 +170,12 @@ def test_move_into_narrower_parent_clamps_subtree(admin_user, editor):
     child = make_section(
         public, title="Pc", visibility=Visibility.PUBLIC, user=admin_user
     )
+    # An editor outside the group may not move anything into it...
+    with pytest.raises(PermissionDenied):
+        services.move_section(public, restricted, "last-child", user=editor)
+    # ...a member may, and the subtree takes the narrower visibility.
+    editor.groups.add(group)
+    editor = type(editor).objects.get(pk=editor.pk)
     services.move_section(public, restricted, "last-child", user=editor)
     for node in (public, child):
         node.refresh_from_db()

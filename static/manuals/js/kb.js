@@ -134,6 +134,57 @@
       });
     }
 
+    // Block picker: search the library and insert a directive at the cursor.
+    var picker = editor.querySelector("[data-kb-picker]");
+    if (picker) {
+      var panel = picker.querySelector(".kb-picker-panel");
+      var q = picker.querySelector("[data-kb-picker-q]");
+      var results = picker.querySelector("[data-kb-picker-results]");
+      var pin = picker.querySelector("[data-kb-picker-pin]");
+      var search = function () {
+        fetch(picker.dataset.url + "?q=" + encodeURIComponent(q.value), { credentials: "same-origin" })
+          .then(function (r) { return r.json(); })
+          .then(function (json) {
+            results.innerHTML = "";
+            json.results.forEach(function (item) {
+              var li = document.createElement("li");
+              var button = document.createElement("button");
+              button.type = "button";
+              button.className = "kb-link-button";
+              button.dataset.key = item.key;
+              button.textContent = item.title + " ";
+              var code = document.createElement("code");
+              code.textContent = item.key;
+              button.appendChild(code);
+              button.addEventListener("click", function () {
+                var directive = pin.checked && item.revision
+                  ? "{{block:" + item.key + "@" + item.revision + "}}" : item.directive;
+                var at = body.selectionStart || body.value.length;
+                var before = body.value.slice(0, at), after = body.value.slice(at);
+                var lead = before && !before.endsWith("\n") ? "\n\n" : "";
+                body.value = before + lead + directive + "\n" + after;
+                body.dispatchEvent(new Event("input", { bubbles: true }));
+                panel.hidden = true;
+              });
+              li.appendChild(button);
+              var meta = document.createElement("span");
+              meta.className = "kb-meta";
+              meta.textContent = " " + item.visibility;
+              li.appendChild(meta);
+              results.appendChild(li);
+            });
+          });
+      };
+      var pickTimer = null;
+      picker.querySelector("[data-kb-picker-open]").addEventListener("click", function (event) {
+        panel.hidden = !panel.hidden;
+        event.target.setAttribute("aria-expanded", panel.hidden ? "false" : "true");
+        if (!panel.hidden) { search(); q.focus(); }
+      });
+      q.addEventListener("input", function () { clearTimeout(pickTimer); pickTimer = setTimeout(search, 200); });
+      q.addEventListener("keydown", function (event) { if (event.key === "Enter") event.preventDefault(); });
+    }
+
     var visibility = editor.querySelector("select[name=visibility]");
     var groups = editor.querySelector(".kb-groups");
     if (visibility && groups) {

@@ -1,0 +1,299 @@
+"""Views of the blocks library. Thin: manuals/blocks.py does the work."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import blocks
+from .block_forms import BlockCreateForm, BlockRevisionForm
+from .diff import side_by_side
+from .models import Block, BlockRevision
+from .permissions import audience_key, can_edit, can_read_internal
+from .rendering import audience_sees, render_revision
+from .views import _after_save, _section_or_404
+
+
+def _visible_blocks(user):
+    audience = audience_key(user)
+    for block in Block.objects.prefetch_related("groups").select_related(
+        "published_revision", "head_revision"
+    ):
+        if audience_sees(
+            audience, block.visibility, [g.pk for g in block.groups.all()]
+        ):
+            yield block
+
+
+def _block_or_404(request, key):
+    if not can_read_internal(request.user):
+        raise PermissionDenied
+    block = get_object_or_404(
+        Block.objects.select_related(
+            "published_revision", "head_revision", "owner"
+        ).prefetch_related("groups"),
+        key=key,
+    )
+    if not audience_sees(
+        audience_key(request.user), block.visibility, [g.pk for g in block.groups.all()]
+    ):
+        raise Http404
+    return block
+
+
+def block_list(request):
+    if not can_read_internal(request.user):
+        raise PermissionDenied
+    query = request.GET.get("q", "").strip()[:100]
+    items = list(_visible_blocks(request.user))
+    if query:
+        q = query.lower()
+        items = [b for b in items if q in b.key.lower() or q in b.title.lower()]
+    return render(
+        request,
+        "manuals/blocks/list.html",
+        {
+            "blocks": items,
+            "q": query,
+            "can_create": request.user.has_perm("manuals.add_block"),
+        },
+    )
+
+
+def block_picker(request):
+    """JSON for the editor's block picker: blocks matching ?q=, newest first."""
+    if not can_edit(request.user):
+        raise PermissionDenied
+    query = request.GET.get("q", "").strip().lower()[:100]
+    results = []
+    for block in _visible_blocks(request.user):
+        if (
+            query
+            and query not in block.key.lower()
+            and query not in block.title.lower()
+        ):
+            continue
+        results.append(
+            {
+                "key": block.key,
+                "title": block.title,
+                "visibility": block.get_visibility_display(),
+                "directive": block.directive,
+                "revision": block.published_revision.number
+                if block.published_revision
+                else None,
+            }
+        )
+        if len(results) >= 20:
+            break
+    return JsonResponse({"results": results})
+
+
+def block_create(request):
+    if not request.user.has_perm("manuals.add_block"):
+        raise PermissionDenied
+    form = BlockCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            block = blocks.create_block(
+                key=data["key"],
+                title=data["title"],
+                body=data["body"],
+                visibility=data["visibility"],
+                groups=data["groups"],
+                user=request.user,
+                publish="publish" in request.POST
+                and blocks.can_publish_block(request.user),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Block created."))
+            return redirect(block)
+    return render(
+        request,
+        "manuals/blocks/form.html",
+        {
+            "form": form,
+            "creating": True,
+            "can_publish": blocks.can_publish_block(request.user),
+        },
+    )
+
+
+def block_detail(request, key):
+    block = _block_or_404(request, key)
+    revision = block.published_revision or block.head_revision
+    rendered = (
+        render_revision(revision, request.user, editor=True) if revision else None
+    )
+    return render(
+        request,
+        "manuals/blocks/detail.html",
+        {
+            "block": block,
+            "rendered": rendered,
+            "usages": blocks.usages(block),
+            "revisions": block.revisions.select_related("author").order_by("-number")[
+                :50
+            ],
+            "can_edit": blocks.can_edit_block(request.user),
+            "can_publish": blocks.can_publish_block(request.user),
+            "can_delete": request.user.has_perm("manuals.delete_block"),
+        },
+    )
+
+
+def block_edit(request, key):
+    block = _block_or_404(request, key)
+    if not blocks.can_edit_block(request.user):
+        raise PermissionDenied
+    head = block.head_revision
+    form = BlockRevisionForm(
+        request.POST or None,
+        block=block,
+        initial={
+            "title": head.title if head else block.title,
+            "body": head.body if head else "",
+            "base": head,
+        },
+    )
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = blocks.save_block_revision(
+                block,
+                user=request.user,
+                title=data["title"],
+                body=data["body"],
+                base=data["base"],
+                message=data["message"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if result.ok:
+                messages.success(request, _("Saved."))
+                if "publish" in request.POST and blocks.can_publish_block(request.user):
+                    return redirect("manuals:block_publish", key=block.key)
+                return redirect(block)
+            conflict = result
+            conflict.rows = side_by_side(result.head.body, data["body"])
+            form = BlockRevisionForm(
+                block=block,
+                initial={
+                    "title": data["title"],
+                    "body": result.conflict_body,
+                    "base": result.head,
+                    "message": data["message"],
+                },
+            )
+            messages.error(
+                request,
+                _(
+                    "Someone else changed the same lines since you started. Your text "
+                    "is below with both versions marked; resolve the marked parts and "
+                    "save."
+                ),
+            )
+    return render(
+        request,
+        "manuals/blocks/form.html",
+        {
+            "form": form,
+            "block": block,
+            "creating": False,
+            "conflict": conflict,
+            "can_publish": blocks.can_publish_block(request.user),
+        },
+    )
+
+
+def block_publish(request, key):
+    """Show what publishing the latest revision changes; publish on confirmation."""
+    block = _block_or_404(request, key)
+    if not blocks.can_publish_block(request.user):
+        raise PermissionDenied
+    revision = block.head_revision
+    if request.method == "POST":
+        ids = blocks.publish_block(block, revision, user=request.user)
+        messages.success(
+            request,
+            _("Block published; %(n)s section(s) following it now show the new text.")
+            % {"n": len(ids)},
+        )
+        return redirect(block)
+    return render(
+        request,
+        "manuals/blocks/publish.html",
+        {
+            "block": block,
+            "revision": revision,
+            "impact": blocks.impact(
+                block, revision, audience=audience_key(request.user)
+            ),
+        },
+    )
+
+
+def block_diff(request, key):
+    block = _block_or_404(request, key)
+    try:
+        a, b = int(request.GET.get("a", 0)), int(request.GET.get("b", 0))
+    except ValueError as exc:
+        raise Http404 from exc
+    old = get_object_or_404(BlockRevision, block=block, number=min(a, b))
+    new = get_object_or_404(BlockRevision, block=block, number=max(a, b))
+    return render(
+        request,
+        "manuals/blocks/diff.html",
+        {
+            "block": block,
+            "old": old,
+            "new": new,
+            "rows": side_by_side(old.body, new.body),
+        },
+    )
+
+
+@require_POST
+def block_restore(request, key, number):
+    block = _block_or_404(request, key)
+    revision = get_object_or_404(BlockRevision, block=block, number=number)
+    new = blocks.restore_block_revision(revision, user=request.user)
+    messages.success(
+        request,
+        _("Revision %(old)s restored as revision %(new)s.")
+        % {"old": revision.number, "new": new.number},
+    )
+    return redirect(block)
+
+
+def block_delete(request, key):
+    block = _block_or_404(request, key)
+    if not request.user.has_perm("manuals.delete_block"):
+        raise PermissionDenied
+    if request.method == "POST":
+        blocks.delete_block(block, user=request.user)
+        messages.success(request, _("Block deleted."))
+        return redirect("manuals:blocks")
+    return render(
+        request,
+        "manuals/blocks/delete.html",
+        {
+            "block": block,
+            "usages": blocks.usages(block),
+        },
+    )
+
+
+@require_POST
+def update_pin(request, pk, key):
+    section, _ancestors = _section_or_404(request, pk, edit=True)
+    block = _block_or_404(request, key)
+    result = blocks.update_pin(section, block, user=request.user)
+    return _after_save(request, section, result)

@@ -1,0 +1,285 @@
+"""Services for reusable blocks: create, edit (with three-way merge), publish with its
+impact and cascade, restore, delete, and updating a section's pin.
+
+Publishing a block re-renders and re-indexes every section that follows it through
+the search outbox, in the publishing transaction, so search finds the new text in all
+of them at once.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import audit, directives
+from .diff import side_by_side
+from .models import (
+    AuditEntry,
+    Block,
+    BlockRevision,
+    Section,
+    Visibility,
+)
+from .rendering import plain_text, render_markdown
+from .services import (
+    SaveResult,
+    _changed,
+    _merge_text,
+    publish_revision,
+    save_revision,
+)
+from .signals import blocks_published
+
+
+def pinned_directive(key: str, number: int) -> str:
+    return "{{block:" + key + "@" + str(number) + "}}"
+
+
+def can_edit_block(user) -> bool:
+    return user.is_active and user.has_perm("manuals.change_block")
+
+
+def can_publish_block(user) -> bool:
+    return user.is_active and user.has_perm("manuals.publish_block")
+
+
+RESERVED_KEYS = {"new", "picker"}  # taken by the library's own URLs
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("You do not have permission to do that."))
+
+
+def _check(body: str, key: str) -> None:
+    errors = directives.check(body, self_key=key)
+    if errors:
+        raise ValidationError({"body": errors})
+
+
+def _new_revision(block, *, user, title, body, base, message) -> BlockRevision:
+    last = block.revisions.order_by("-number").values_list("number", flat=True).first()
+    revision = BlockRevision.objects.create(
+        block=block,
+        number=(last or 0) + 1,
+        title=title.strip()[:200],
+        body=body.replace("\r\n", "\n"),
+        author=user,
+        message=message.strip()[:255],
+        base=base,
+    )
+    block.head_revision = revision
+    block.updated = timezone.now()
+    block.save(update_fields=["head_revision", "updated"])
+    texts = [r.body for r in (revision, block.published_revision) if r]
+    directives.refresh_usage(block, texts)
+    return revision
+
+
+@transaction.atomic
+def create_block(
+    *,
+    key: str,
+    title: str,
+    body: str,
+    visibility: str,
+    user,
+    groups=(),
+    publish: bool | None = None,
+) -> Block:
+    _require(user.is_active and user.has_perm("manuals.add_block"))
+    block = Block(
+        key=key.strip(), title=title.strip(), visibility=visibility, owner=user
+    )
+    if block.key in RESERVED_KEYS:
+        raise ValidationError({"key": _("That key is reserved; choose another.")})
+    block.full_clean(exclude=["head_revision", "published_revision"])
+    _check(body, block.key)
+    block.save()
+    if visibility == Visibility.RESTRICTED:
+        block.groups.set(groups)
+    revision = _new_revision(
+        block, user=user, title=title, body=body, base=None, message=_("Created")
+    )
+    if publish is None:
+        publish = can_publish_block(user)
+    if publish:
+        publish_block(block, revision, user=user)
+    block.refresh_from_db()
+    return block
+
+
+@transaction.atomic
+def save_block_revision(
+    block: Block,
+    *,
+    user,
+    body: str,
+    base: BlockRevision | None,
+    title: str | None = None,
+    message: str = "",
+) -> SaveResult:
+    """Save an edit of a block; a stale base is merged like a section's."""
+    _require(can_edit_block(user))
+    block = Block.objects.select_related("head_revision").get(pk=block.pk)
+    _check(body, block.key)
+    head = block.head_revision
+    title = (title or (head.title if head else block.title)).strip()
+    body = body.replace("\r\n", "\n")
+    status = "saved"
+    if head is not None and base is not None and base.pk != head.pk:
+        merged, conflict = _merge_text(base.body, head.body, body)
+        if conflict:
+            return SaveResult(
+                status="conflict",
+                revision=None,
+                head=head,
+                conflict_title=title,
+                conflict_body=merged,
+            )
+        body, status = merged, "merged"
+    if head is not None and head.body == body and head.title == title:
+        return SaveResult(status="unchanged", revision=head, head=head)
+    revision = _new_revision(
+        block, user=user, title=title, body=body, base=head, message=message
+    )
+    return SaveResult(status=status, revision=revision, head=head)
+
+
+@transaction.atomic
+def publish_block(block: Block, revision: BlockRevision, *, user) -> list[int]:
+    """Publish a block revision; returns the ids of the sections that follow it."""
+    _require(can_publish_block(user))
+    if revision.block_id != block.pk:
+        raise ValidationError(_("That revision belongs to another block."))
+    block = Block.objects.get(pk=block.pk)
+    block.published_revision = revision
+    block.title = revision.title or block.title
+    block.updated = timezone.now()
+    block.save(update_fields=["published_revision", "title", "updated"])
+    directives.refresh_usage(block, [revision.body, block.head_revision.body])
+    affected = directives.followers(block)
+    section_ids = sorted(affected.get(Section, set()))
+    audit.record(
+        AuditEntry.Action.BLOCK_PUBLISH,
+        user=user,
+        obj=block,
+        block=block.key,
+        revision=revision.number,
+        sections=len(section_ids),
+    )
+    # The search outbox listens: its rows commit with this transaction.
+    _changed(section_ids)
+    blocks_published.send(sender=Block, block=block, affected=affected)
+    return section_ids
+
+
+@transaction.atomic
+def restore_block_revision(revision: BlockRevision, *, user) -> BlockRevision:
+    _require(can_edit_block(user))
+    block = Block.objects.get(pk=revision.block_id)
+    return _new_revision(
+        block,
+        user=user,
+        title=revision.title,
+        body=revision.body,
+        base=block.head_revision,
+        message=_("Restored revision %(number)s") % {"number": revision.number},
+    )
+
+
+def usages(block: Block) -> list[dict]:
+    """Where the block is used: each user object with pin state and newer revision."""
+    latest = block.published_revision.number if block.published_revision else None
+    rows = []
+    for usage in block.usages.select_related("content_type").order_by("object_id"):
+        obj = usage.user
+        if obj is None:
+            continue
+        rows.append(
+            {
+                "object": obj,
+                "type": usage.content_type.model,
+                "pinned": usage.pinned,
+                "outdated": usage.pinned is not None
+                and latest is not None
+                and usage.pinned < latest,
+            }
+        )
+    return rows
+
+
+@transaction.atomic
+def delete_block(block: Block, *, user) -> None:
+    _require(user.is_active and user.has_perm("manuals.delete_block"))
+    affected = directives.followers(block)
+    audit.record(
+        AuditEntry.Action.BLOCK_PUBLISH,
+        user=user,
+        obj=block,
+        block=block.key,
+        deleted=True,
+    )
+    block.delete()
+    _changed(sorted(affected.get(Section, set())))
+
+
+@transaction.atomic
+def update_pin(section: Section, block: Block, *, user):
+    """Move every pin of `block` in the section to its published revision, as a new
+    revision of the section (published when the section's head was)."""
+    section = Section.objects.select_related("head_revision").get(pk=section.pk)
+    head = section.head_revision
+    latest = block.published_revision
+    if latest is None:
+        raise ValidationError(_("The block has no published revision."))
+    pattern = re.compile(r"\{\{\s*block:" + re.escape(block.key) + r"@\d+\s*\}\}")
+    body = pattern.sub(pinned_directive(block.key, latest.number), head.body)
+    result = save_revision(
+        section,
+        user=user,
+        title=head.title,
+        body=body,
+        base=head,
+        message=_("Updated block %(key)s to revision %(n)s")
+        % {"key": block.key, "n": latest.number},
+    )
+    if section.published_revision_id == head.pk and result.revision != head:
+        publish_revision(section, result.revision, user=user)
+    return result
+
+
+@dataclass
+class Impact:
+    following: int
+    public: int
+    sample: Section | None
+    rows: list
+
+
+def impact(block: Block, revision: BlockRevision, *, audience: str) -> Impact:
+    """What publishing `revision` would change: how many sections follow the block,
+    how many of those are public, and a rendered-text diff of one of them."""
+    ids = directives.followers(block).get(Section, set())
+    sections = Section.objects.filter(pk__in=ids, in_trash=False)
+    sample = sections.select_related("published_revision").order_by("path").first()
+    rows = []
+    if sample is not None and sample.published_revision is not None:
+        before = plain_text(
+            render_markdown(sample.published_revision.body, audience).html
+        )
+        # Render the sample with the candidate revision in place of the published one.
+        body = sample.published_revision.body.replace(
+            block.directive, pinned_directive(block.key, revision.number)
+        )
+        after = plain_text(render_markdown(body, audience).html)
+        rows = side_by_side(before, after)
+    return Impact(
+        following=sections.count(),
+        public=sections.filter(visibility=Visibility.PUBLIC).count(),
+        sample=sample,
+        rows=rows,
+    )
