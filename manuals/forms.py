@@ -30,6 +30,8 @@ class RevisionForm(forms.Form):
     base = forms.ModelChoiceField(
         queryset=Revision.objects.none(), required=False, widget=forms.HiddenInput
     )
+    # Set on the conflict page: the conflict draft that saving this form resolves.
+    resolves = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, section: Section | None = None, **kwargs):
         super().__init__(*args, **kwargs)

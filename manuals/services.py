@@ -59,6 +59,7 @@ class SaveResult:
     conflict_title: str = ""
     conflict_body: str = ""
     head: Revision | None = None
+    draft: Draft | None = None  # where a conflict keeps the editor's own text
 
     @property
     def ok(self) -> bool:
@@ -246,11 +247,14 @@ def save_revision(
     body: str,
     base: Revision | None,
     message: str = "",
+    resolves: int | None = None,
 ) -> SaveResult:
     """Save an edit made from `base`. A stale base is merged three-way with the head.
 
-    A clean merge saves the merged text; overlapping changes save nothing and return
-    the merged text with conflict markers so the editor's words are never lost.
+    A clean merge saves the merged text; overlapping changes save nothing, keep the
+    editor's text as a conflict draft, and return the merged text with conflict
+    markers, so no one's words are lost. `resolves` names the conflict draft this
+    save resolves (the conflict page sends it); only then is that draft dropped.
     """
     _require(permissions.can_edit(user, section))
     if not title.strip():
@@ -266,7 +270,7 @@ def save_revision(
         merged_title, title_conflict = _merge_text(base.title, head.title, title)
         if body_conflict or title_conflict or "\n" in merged_title.strip():
             # Keep the editor's own words where they can find them again.
-            Draft.objects.create(
+            draft = Draft.objects.create(
                 section=section,
                 user=user,
                 kind=Draft.Kind.CONFLICT,
@@ -278,6 +282,7 @@ def save_revision(
             return SaveResult(
                 status="conflict",
                 revision=None,
+                draft=draft,
                 head=head,
                 conflict_title=title,
                 conflict_body=merged_body,
@@ -288,10 +293,9 @@ def save_revision(
     revision = _new_revision(
         section, user=user, title=title, body=body, base=head, message=message
     )
-    # What was autosaved is now in a revision, and so is the resolution of any
-    # conflict this save was based on.
+    # What was autosaved is now in a revision, and so is the conflict this resolves.
     Draft.objects.filter(section=section, user=user).filter(
-        models.Q(kind=Draft.Kind.AUTOSAVE) | models.Q(conflict_with=base)
+        models.Q(kind=Draft.Kind.AUTOSAVE) | models.Q(pk=resolves)
     ).delete()
     audit.record(
         Action.EDIT,

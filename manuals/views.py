@@ -14,7 +14,7 @@ from . import collaboration, directives, selectors, services
 from .diff import side_by_side
 from .forms import MoveForm, RevisionForm, SectionCreateForm, SectionSettingsForm
 from .kinds import starting_bodies, starting_body
-from .models import Kind, Revision, Section, Visibility
+from .models import Draft, Kind, Revision, Section, Visibility
 from .permissions import (
     audience_key,
     can_create,
@@ -164,7 +164,12 @@ def section_edit(request, pk):
     if draft and request.GET.get("draft") == "restore":
         # The restored text keeps the revision it was based on, so saving it merges
         # with whatever was saved since.
-        initial = {"title": draft.title, "body": draft.body, "base": draft.base}
+        initial = {
+            "title": draft.title,
+            "body": draft.body,
+            "base": draft.base,
+            "resolves": draft.pk if draft.kind == Draft.Kind.CONFLICT else None,
+        }
         draft = None
     elif draft and head and (draft.title, draft.body) == (head.title, head.body):
         draft = None
@@ -180,6 +185,7 @@ def section_edit(request, pk):
                 body=data["body"],
                 base=data["base"],
                 message=data["message"],
+                resolves=data["resolves"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -198,6 +204,7 @@ def section_edit(request, pk):
                     "body": result.conflict_body,
                     "base": result.head,
                     "message": data["message"],
+                    "resolves": result.draft.pk,
                 },
             )
             messages.error(

@@ -122,8 +122,21 @@ def test_conflict_resolution_saves_and_clears_draft(doc, publisher, editor):
         base=base,
     )
     resolved = base.body.replace("第二行", "第二行AB")
+    assert Draft.objects.filter(section=doc, user=editor).count() == 1
+    # A save that does not say it resolves the conflict keeps the conflict draft...
+    other = services.save_revision(
+        doc, user=editor, title=base.title, body=resolved + "另一处\n", base=result.head
+    )
+    assert other.status == "saved"
+    assert Draft.objects.filter(section=doc, user=editor).count() == 1
+    # ...the one from the conflict page drops it.
     final = services.save_revision(
-        doc, user=editor, title=base.title, body=resolved, base=result.head
+        doc,
+        user=editor,
+        title=base.title,
+        body=resolved,
+        base=other.revision,
+        resolves=result.draft.pk,
     )
     assert final.status == "saved"
     assert _head(doc).body == resolved
