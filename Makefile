@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 MANAGE := $(BIN)/python manage.py
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run install migrate demo test lint format browsers e2e bench messages serve check-deploy clean
+.PHONY: run install migrate demo test test-postgres lint format browsers e2e bench messages serve check-deploy clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ browsers:
 
 test: lint browsers
 	DJANGO_DEBUG=0 $(BIN)/pytest -q -n 2 --dist loadgroup
+
+# The same suite on a throwaway PostgreSQL cluster (Debian's postgresql, installed
+# when missing and root; loopback only; removed afterwards).
+test-postgres: install browsers
+	DJANGO_DEBUG=0 tests/pg_cluster.sh $(BIN)/pytest -q -n 2 --dist loadgroup
 
 e2e: install browsers
 	DJANGO_DEBUG=0 $(BIN)/pytest -q tests/e2e
