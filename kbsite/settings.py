@@ -214,3 +214,39 @@ KB_ANALYTICS_FLUSH_SECONDS = float(os.environ.get("KB_ANALYTICS_FLUSH_SECONDS", 
 KB_ANALYTICS_RETENTION_DAYS = int(os.environ.get("KB_ANALYTICS_RETENTION_DAYS", "180"))
 # Survey answers one anonymous visitor may send per hour.
 KB_FEEDBACK_RATE_LIMIT = int(os.environ.get("KB_FEEDBACK_RATE_LIMIT", "10"))
+
+# Search (manuals/search). KB_SEARCH_BACKEND takes a dotted path or a dict with
+# BACKEND and OPTIONS, like CACHES. KB_SEARCH_INLINE applies index updates right after
+# each commit; set it to 0 when `manage.py search_worker` runs beside several web
+# processes.
+KB_SEARCH_BACKEND = {
+    "BACKEND": os.environ.get(
+        "KB_SEARCH_BACKEND", "manuals.search.backends.whoosh.WhooshSearchBackend"
+    ),
+    "OPTIONS": {
+        "PATH": os.environ.get("KB_SEARCH_PATH", str(KB_DATA_DIR / "search")),
+        "LOCK_TIMEOUT": float(os.environ.get("KB_SEARCH_LOCK_TIMEOUT", "10")),
+    },
+}
+KB_SEARCH_INLINE = env_bool("KB_SEARCH_INLINE", True)
+KB_SEARCH_INLINE_LOCK_TIMEOUT = float(
+    os.environ.get("KB_SEARCH_INLINE_LOCK_TIMEOUT", "3")
+)
+
+# Public help portal, static export and import (manuals/portal, manuals/transfer).
+INSTALLED_APPS += ["django.contrib.sitemaps"]
+# The live site's address (https://kb.example.com) for the static export: its survey
+# posts back there. Empty: the exported pages show no survey.
+KB_PORTAL_LIVE_URL = os.environ.get("KB_PORTAL_LIVE_URL", "").rstrip("/")
+# Views per section per day, for the portal's popular articles ("" for none).
+KB_PORTAL_VIEW_COUNTS = os.environ.get(
+    "KB_PORTAL_VIEW_COUNTS", "feedback.selectors.daily_section_views"
+)
+# Largest upload the import page accepts (a .docx or a zip of Markdown), and the most
+# a zip may unpack to.
+KB_IMPORT_MAX_UPLOAD_BYTES = int(
+    os.environ.get("KB_IMPORT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))
+)
+KB_IMPORT_MAX_UNPACKED_BYTES = int(
+    os.environ.get("KB_IMPORT_MAX_UNPACKED_BYTES", str(200 * 1024 * 1024))
+)

@@ -15,5 +15,6 @@ urlpatterns = [
     # The language switch must work before logging in too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("search/", include("manuals.search.urls")),
     path("", include("manuals.urls")),
 ]

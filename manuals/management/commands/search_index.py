@@ -1,0 +1,92 @@
+"""`manage.py search_index --rebuild | --check [--fix]`: rebuild or verify the index."""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from manuals.search import services
+from manuals.search.backends.base import IndexBusy
+from manuals.search.registry import get_builder
+
+
+class Command(BaseCommand):
+    help = (
+        "Rebuild the search index from the database (--rebuild), or report documents "
+        "whose indexed text differs from the database (--check, exit code 1 when "
+        "any does; --fix repairs them)."
+    )
+
+    def add_arguments(self, parser):
+        group = parser.add_mutually_exclusive_group(required=True)
+        group.add_argument("--rebuild", action="store_true")
+        group.add_argument("--check", action="store_true")
+        parser.add_argument(
+            "--fix", action="store_true", help="With --check: repair what differs."
+        )
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, **options):
+        try:
+            if options["rebuild"]:
+                self.rebuild(progress=not options["no_progress"])
+            else:
+                self.check(fix=options["fix"])
+        except IndexBusy as exc:
+            raise CommandError(
+                f"The search index is locked by another process: {exc}"
+            ) from exc
+
+    def rebuild(self, *, progress: bool):
+        total = services.count_documents()
+        width = 30
+        show = progress and total > 0
+
+        def report(done: int) -> None:
+            if done % 50 and done != total:
+                return
+            filled = width * done // max(total, 1)
+            self.stdout.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+                ending="",
+            )
+            self.stdout.flush()
+
+        count = services.rebuild_index(progress=report if show else None)
+        if show:
+            self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Indexed {count} documents."))
+
+    def check(self, *, fix: bool):
+        report = services.check_index()
+        for label, keys in (
+            ("stale", report.stale),
+            ("missing", report.missing),
+            ("orphaned", report.orphaned),
+        ):
+            for key in keys:
+                doc_type, _sep, object_id = key.partition(":")
+                builder = get_builder(doc_type)
+                name = builder.describe(object_id) if builder else key
+                self.stdout.write(f"{label}: {name}")
+        if report.ok:
+            self.stdout.write(
+                self.style.SUCCESS("The search index matches the database.")
+            )
+            return
+        problems = len(report.stale) + len(report.missing) + len(report.orphaned)
+        if fix:
+            services.fix_index(report)
+            again = services.check_index()
+            if again.ok:
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"Fixed {problems} documents; the index now matches."
+                    )
+                )
+                return
+            self.stderr.write("Some documents still differ after --fix.")
+            sys.exit(1)
+        self.stderr.write(
+            f"{problems} documents differ from the database; run with --fix to repair."
+        )
+        sys.exit(1)

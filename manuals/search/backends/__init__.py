@@ -1,0 +1,1 @@
+"""Search backends: the interface (base) and its implementations."""

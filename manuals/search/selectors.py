@@ -1,0 +1,149 @@
+"""Read logic of the results page: hits joined with the tree, facet and page links."""
+
+from dataclasses import dataclass
+
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+
+from ..models import Kind, Section
+from .backends.base import Hit, SearchResults
+
+KIND_LABELS = dict(Kind.choices)
+
+
+@dataclass
+class ResultItem:
+    hit: Hit
+    section: Section | None
+    path: list[Section]
+
+    @property
+    def title_html(self):
+        return mark_safe(self.hit.title_html)  # noqa: S308 - escaped by the backend
+
+    @property
+    def snippet_html(self):
+        return mark_safe(self.hit.snippet_html)  # noqa: S308 - escaped by the backend
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.hit.kind, self.hit.kind)
+
+    @property
+    def url(self) -> str:
+        return self.section.get_absolute_url() if self.section else self.hit.url
+
+
+def result_items(user, results: SearchResults) -> list[ResultItem]:
+    """The page's hits with their section and breadcrumb path, in two queries.
+
+    The index already filtered by permission; the database check here only guards
+    against an index that has not caught up yet (a section made internal a moment
+    ago), so a hit the reader may not open is dropped rather than shown.
+    """
+    ids = [h.object_id for h in results.hits if h.doc_type == "section"]
+    sections = {
+        s.pk: s
+        for s in Section.objects.readable_by(user)
+        .filter(pk__in=ids, published_revision__isnull=False)
+        .only("id", "path", "depth", "title", "slug", "kind", "published_at")
+    }
+    steplen = Section.steplen
+    prefixes = {
+        s.path[:end]
+        for s in sections.values()
+        for end in range(steplen, len(s.path), steplen)
+    }
+    ancestors = {
+        a.path: a
+        for a in Section.objects.readable_by(user)
+        .filter(path__in=prefixes)
+        .only("id", "path", "title", "slug")
+    }
+    items = []
+    for hit in results.hits:
+        if hit.doc_type == "section":
+            section = sections.get(hit.object_id)
+            if section is None:
+                continue
+            path = [
+                ancestors[section.path[:end]]
+                for end in range(steplen, len(section.path), steplen)
+                if section.path[:end] in ancestors
+            ]
+            items.append(ResultItem(hit=hit, section=section, path=path))
+        else:
+            items.append(ResultItem(hit=hit, section=None, path=[]))
+    return items
+
+
+def _url(base: dict, **changes) -> str:
+    params = {**base, **changes}  # `base` never carries the page: filters reset it
+    return "?" + urlencode({k: v for k, v in params.items() if v}, doseq=True)
+
+
+def _manual_titles(user, ids) -> dict[str, str]:
+    return {
+        str(pk): title
+        for pk, title in Section.objects.readable_by(user)
+        .filter(pk__in=[i for i in ids if str(i).isdigit()], depth=1)
+        .values_list("pk", "title")
+    }
+
+
+def facet_links(user, results: SearchResults, base: dict) -> dict:
+    """name -> [{label, count, url, active}] with links that toggle each value."""
+    manuals = _manual_titles(user, [v for v, _n in results.facets.get("manual", [])])
+    labels = {
+        "kind": lambda v: KIND_LABELS.get(v),
+        "manual": lambda v: manuals.get(v),
+        "tag": lambda v: v,
+    }
+    out = {}
+    for name, values in results.facets.items():
+        links = []
+        for value, count in values[:15]:
+            label = labels[name](value)
+            if not label:
+                continue
+            current = list(base.get(name, []))
+            active = value in current
+            new = [v for v in current if v != value] if active else [*current, value]
+            links.append(
+                {
+                    "label": label,
+                    "count": count,
+                    "active": active,
+                    "url": _url(base, **{name: new}),
+                }
+            )
+        out[name] = links
+    return out
+
+
+def active_filters(user, base: dict) -> list[dict]:
+    """The page's facet filters, each with a link that removes it."""
+    manuals = _manual_titles(user, base.get("manual", []))
+    labels = {
+        "kind": lambda v: KIND_LABELS.get(v, v),
+        "manual": lambda v: manuals.get(v, v),
+        "tag": lambda v: v,
+    }
+    out = []
+    for name in ("kind", "manual", "tag"):
+        for value in base.get(name, []):
+            rest = [v for v in base[name] if v != value]
+            out.append(
+                {"label": labels[name](value), "url": _url(base, **{name: rest})}
+            )
+    return out
+
+
+def page_links(results: SearchResults, base: dict) -> dict:
+    page, last = results.page, min(results.num_pages, 50)
+    return {
+        "number": page,
+        "count": last,
+        "previous": _url(base, page=page - 1) if page > 1 else "",
+        "next": _url(base, page=page + 1) if page < last else "",
+    }

@@ -1,0 +1,13 @@
+"""URLs of search: /search/ (results), /search/suggest/ (JSON), /search/help/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "search"
+
+urlpatterns = [
+    path("", views.search, name="results"),
+    path("suggest/", views.suggest, name="suggest"),
+    path("help/", views.search_help, name="help"),
+]
