@@ -1,8 +1,23 @@
-"""App config for feedback and analytics."""
+"""App config for feedback and analytics; connects the receivers of manual signals."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FeedbackConfig(AppConfig):
     name = "feedback"
-    verbose_name = "Feedback and analytics"
+    verbose_name = _("Feedback and analytics")
+
+    def ready(self):
+        from django.core.signals import request_finished
+
+        from manuals.signals import search_performed, section_viewed
+
+        from . import events, receivers
+
+        section_viewed.connect(receivers.on_section_viewed, dispatch_uid="kb-views")
+        search_performed.connect(
+            receivers.on_search_performed, dispatch_uid="kb-searches"
+        )
+        # After the response has gone out: batch writes cost the reader nothing.
+        request_finished.connect(events.flush_if_due, dispatch_uid="kb-flush")

@@ -16,5 +16,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("search/", include("manuals.search.urls")),
+    path("feedback/", include("feedback.urls")),
+    path("faq/", include("faq.urls")),
     path("", include("manuals.urls")),
 ]

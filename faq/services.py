@@ -1,0 +1,208 @@
+"""Operations on FAQ entries and agents' questions: ask, answer (which creates an
+entry and tells the asker), merge duplicates, reject with a reason."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from manuals.models import Section
+
+from . import search
+from .models import Category, Entry, Notification, Question, QuestionStatus
+from .permissions import can_answer, can_ask, can_edit_entries
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("You do not have permission to do that."))
+
+
+# --- entries ---
+
+
+@transaction.atomic
+def entry_create(
+    *,
+    question: str,
+    answer: str,
+    user,
+    category: Category | None = None,
+    order: int = 0,
+    visibility: str,
+    related_sections=(),
+) -> Entry:
+    _require(can_answer(user))
+    entry = Entry(
+        question=question.strip(),
+        answer=answer,
+        category=category,
+        order=order,
+        visibility=visibility,
+        created_by=user,
+    )
+    entry.full_clean()
+    entry.save()
+    entry.related_sections.set(related_sections)
+    search.enqueue([entry.pk])
+    return entry
+
+
+@transaction.atomic
+def entry_update(
+    *,
+    entry: Entry,
+    user,
+    question: str,
+    answer: str,
+    category: Category | None,
+    order: int,
+    visibility: str,
+    related_sections=(),
+) -> Entry:
+    _require(can_edit_entries(user))
+    entry.question = question.strip()
+    entry.answer = answer
+    entry.category = category
+    entry.order = order
+    entry.visibility = visibility
+    entry.updated = timezone.now()
+    entry.full_clean()
+    entry.save()
+    entry.related_sections.set(related_sections)
+    search.enqueue([entry.pk])
+    return entry
+
+
+@transaction.atomic
+def entry_delete(*, entry: Entry, user) -> None:
+    _require(user.is_active and user.has_perm("faq.delete_entry"))
+    pk = entry.pk
+    entry.delete()
+    search.enqueue([pk])
+
+
+# --- questions ---
+
+
+@transaction.atomic
+def question_ask(
+    *,
+    text: str,
+    user,
+    details: str = "",
+    section: Section | None = None,
+    search_query: str = "",
+) -> Question:
+    _require(can_ask(user))
+    question = Question(
+        text=text.strip(),
+        details=details.strip(),
+        asked_by=user,
+        section=section,
+        search_query=search_query.strip()[:200],
+    )
+    question.full_clean()
+    question.save()
+    return question
+
+
+def _notify(question: Question) -> None:
+    """Tell the asker and the askers of merged duplicates (once each)."""
+    seen = set()
+    for q in [question, *question.duplicates.all()]:
+        if q.asked_by_id and q.asked_by_id not in seen:
+            seen.add(q.asked_by_id)
+            Notification.objects.create(user_id=q.asked_by_id, question=q)
+
+
+def _close(question: Question, *, status: str, user) -> None:
+    question.status = status
+    question.handled_by = user
+    question.handled_at = timezone.now()
+
+
+def _require_open(question: Question) -> None:
+    if question.status != QuestionStatus.OPEN:
+        raise ValidationError(_("This question has already been handled."))
+
+
+@transaction.atomic
+def question_answer(
+    *,
+    question: Question,
+    user,
+    answer: str = "",
+    entry_question: str = "",
+    category: Category | None = None,
+    visibility: str = "internal",
+    related_sections=(),
+    existing_entry: Entry | None = None,
+) -> Entry:
+    """Answer a question: a new FAQ entry (or an existing one) becomes its answer;
+    the asker, and the askers of its duplicates, are notified in the site."""
+    _require(can_answer(user))
+    _require_open(question)
+    if existing_entry is None:
+        if not answer.strip():
+            raise ValidationError({"answer": _("Write an answer.")})
+        related = list(related_sections)
+        if question.section_id and question.section not in related:
+            related.append(question.section)
+        existing_entry = entry_create(
+            question=entry_question or question.text,
+            answer=answer,
+            user=user,
+            category=category,
+            visibility=visibility,
+            related_sections=related,
+        )
+    question.entry = existing_entry
+    _close(question, status=QuestionStatus.ANSWERED, user=user)
+    question.full_clean()
+    question.save()
+    question.duplicates.filter(status=QuestionStatus.MERGED).update(
+        entry=existing_entry
+    )
+    _notify(question)
+    return existing_entry
+
+
+@transaction.atomic
+def question_merge(*, question: Question, into: Question, user) -> Question:
+    """Mark `question` a duplicate of `into`; if `into` is answered, so is this."""
+    _require(can_answer(user))
+    _require_open(question)
+    if into.pk == question.pk or into.duplicate_of_id == question.pk:
+        raise ValidationError(_("A question cannot be a duplicate of itself."))
+    while into.duplicate_of_id:  # merge into the original, never into a duplicate
+        into = into.duplicate_of
+    question.duplicate_of = into
+    question.entry = into.entry
+    _close(question, status=QuestionStatus.MERGED, user=user)
+    question.full_clean()
+    question.save()
+    question.duplicates.update(duplicate_of=into)
+    if into.status == QuestionStatus.ANSWERED:
+        Notification.objects.create(user_id=question.asked_by_id, question=question)
+    return question
+
+
+@transaction.atomic
+def question_reject(*, question: Question, reason: str, user) -> Question:
+    _require(can_answer(user))
+    _require_open(question)
+    if not reason.strip():
+        raise ValidationError({"reject_reason": _("Say why, for the asker.")})
+    question.reject_reason = reason.strip()
+    _close(question, status=QuestionStatus.REJECTED, user=user)
+    question.full_clean()
+    question.save()
+    _notify(question)
+    return question
+
+
+def notifications_mark_read(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -1,0 +1,1 @@
+"""Tests of feedback, analytics and reports."""
