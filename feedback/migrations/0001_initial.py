@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('manuals', '0005_portal_settings'),
+        ('manuals', '0004_blocks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
