@@ -11,6 +11,7 @@ class FaqConfig(AppConfig):
     def ready(self):
         from manuals.search.registry import register
 
+        from . import receivers  # noqa: F401 - re-index answers when blocks change
         from .search import EntryDocumentBuilder
 
         register(EntryDocumentBuilder())

@@ -6,11 +6,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from manuals import directives
 from manuals.models import Section
 
 from . import search
 from .models import Category, Entry, Notification, Question, QuestionStatus
 from .permissions import can_answer, can_ask, can_edit_entries
+
+
+def _check_answer(answer: str) -> None:
+    """Answers embed blocks like sections do; refuse directives that point nowhere."""
+    errors = directives.check(answer)
+    if errors:
+        raise ValidationError({"answer": errors})
 
 
 def _require(allowed: bool) -> None:
@@ -33,6 +41,7 @@ def entry_create(
     related_sections=(),
 ) -> Entry:
     _require(can_answer(user))
+    _check_answer(answer)
     entry = Entry(
         question=question.strip(),
         answer=answer,
@@ -44,6 +53,7 @@ def entry_create(
     entry.full_clean()
     entry.save()
     entry.related_sections.set(related_sections)
+    directives.refresh_usage(entry, [entry.answer])
     search.enqueue([entry.pk])
     return entry
 
@@ -61,6 +71,7 @@ def entry_update(
     related_sections=(),
 ) -> Entry:
     _require(can_edit_entries(user))
+    _check_answer(answer)
     entry.question = question.strip()
     entry.answer = answer
     entry.category = category
@@ -70,6 +81,7 @@ def entry_update(
     entry.full_clean()
     entry.save()
     entry.related_sections.set(related_sections)
+    directives.refresh_usage(entry, [entry.answer])
     search.enqueue([entry.pk])
     return entry
 
@@ -78,6 +90,7 @@ def entry_update(
 def entry_delete(*, entry: Entry, user) -> None:
     _require(user.is_active and user.has_perm("faq.delete_entry"))
     pk = entry.pk
+    directives.refresh_usage(entry, [])
     entry.delete()
     search.enqueue([pk])
 

@@ -63,7 +63,7 @@ def block_list(request):
 
 
 def block_picker(request):
-    """JSON for the editor's block picker: blocks matching ?q=, newest first."""
+    """JSON for the editor's block picker: blocks matching ?q=, by key."""
     if not can_edit(request.user):
         raise PermissionDenied
     query = request.GET.get("q", "").strip().lower()[:100]
@@ -134,7 +134,7 @@ def block_detail(request, key):
         request,
         "manuals/blocks/detail.html",
         {
-            "block": block,
+            "kb_block": block,
             "rendered": rendered,
             "usages": blocks.usages(block),
             "revisions": block.revisions.select_related("author").order_by("-number")[
@@ -205,7 +205,7 @@ def block_edit(request, key):
         "manuals/blocks/form.html",
         {
             "form": form,
-            "block": block,
+            "kb_block": block,
             "creating": False,
             "conflict": conflict,
             "can_publish": blocks.can_publish_block(request.user),
@@ -231,7 +231,7 @@ def block_publish(request, key):
         request,
         "manuals/blocks/publish.html",
         {
-            "block": block,
+            "kb_block": block,
             "revision": revision,
             "impact": blocks.impact(
                 block, revision, audience=audience_key(request.user)
@@ -252,7 +252,7 @@ def block_diff(request, key):
         request,
         "manuals/blocks/diff.html",
         {
-            "block": block,
+            "kb_block": block,
             "old": old,
             "new": new,
             "rows": side_by_side(old.body, new.body),
@@ -285,7 +285,7 @@ def block_delete(request, key):
         request,
         "manuals/blocks/delete.html",
         {
-            "block": block,
+            "kb_block": block,
             "usages": blocks.usages(block),
         },
     )

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, directives
+from . import audit, directives, permissions
 from .diff import side_by_side
 from .models import (
     AuditEntry,
@@ -54,8 +54,8 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("You do not have permission to do that."))
 
 
-def _check(body: str, key: str) -> None:
-    errors = directives.check(body, self_key=key)
+def _check(body: str, key: str, block: Block | None = None) -> None:
+    errors = directives.check(body, block=block, self_key=key)
     if errors:
         raise ValidationError({"body": errors})
 
@@ -125,7 +125,7 @@ def save_block_revision(
     """Save an edit of a block; a stale base is merged like a section's."""
     _require(can_edit_block(user))
     block = Block.objects.select_related("head_revision").get(pk=block.pk)
-    _check(body, block.key)
+    _check(body, block.key, block)
     head = block.head_revision
     title = (title or (head.title if head else block.title)).strip()
     body = body.replace("\r\n", "\n")
@@ -156,6 +156,8 @@ def publish_block(block: Block, revision: BlockRevision, *, user) -> list[int]:
     if revision.block_id != block.pk:
         raise ValidationError(_("That revision belongs to another block."))
     block = Block.objects.get(pk=block.pk)
+    # Checked again: blocks embedding this one may have changed since it was saved.
+    _check(revision.body, block.key, block)
     block.published_revision = revision
     block.title = revision.title or block.title
     block.updated = timezone.now()
@@ -181,6 +183,7 @@ def publish_block(block: Block, revision: BlockRevision, *, user) -> list[int]:
 def restore_block_revision(revision: BlockRevision, *, user) -> BlockRevision:
     _require(can_edit_block(user))
     block = Block.objects.get(pk=revision.block_id)
+    _check(revision.body, block.key, block)
     return _new_revision(
         block,
         user=user,
@@ -215,7 +218,7 @@ def usages(block: Block) -> list[dict]:
 @transaction.atomic
 def delete_block(block: Block, *, user) -> None:
     _require(user.is_active and user.has_perm("manuals.delete_block"))
-    affected = directives.followers(block)
+    affected = directives.users(block)
     audit.record(
         AuditEntry.Action.BLOCK_PUBLISH,
         user=user,
@@ -224,7 +227,9 @@ def delete_block(block: Block, *, user) -> None:
         deleted=True,
     )
     block.delete()
+    # Pinned users lose the text too: re-index everything that embedded it.
     _changed(sorted(affected.get(Section, set())))
+    blocks_published.send(sender=Block, block=block, affected=affected)
 
 
 @transaction.atomic
@@ -247,7 +252,11 @@ def update_pin(section: Section, block: Block, *, user):
         message=_("Updated block %(key)s to revision %(n)s")
         % {"key": block.key, "n": latest.number},
     )
-    if section.published_revision_id == head.pk and result.revision != head:
+    if (
+        section.published_revision_id == head.pk
+        and result.revision != head
+        and permissions.can_publish(user)
+    ):
         publish_revision(section, result.revision, user=user)
     return result
 
@@ -268,14 +277,13 @@ def impact(block: Block, revision: BlockRevision, *, audience: str) -> Impact:
     sample = sections.select_related("published_revision").order_by("path").first()
     rows = []
     if sample is not None and sample.published_revision is not None:
-        before = plain_text(
-            render_markdown(sample.published_revision.body, audience).html
+        body = sample.published_revision.body
+        before = plain_text(render_markdown(body, audience).html)
+        # The sample as it will read: the candidate revision in place of the
+        # published one, wherever in the nesting the block sits.
+        after = plain_text(
+            render_markdown(body, audience, overrides={block.pk: revision}).html
         )
-        # Render the sample with the candidate revision in place of the published one.
-        body = sample.published_revision.body.replace(
-            block.directive, pinned_directive(block.key, revision.number)
-        )
-        after = plain_text(render_markdown(body, audience).html)
         rows = side_by_side(before, after)
     return Impact(
         following=sections.count(),

@@ -1,6 +1,7 @@
 """Side-by-side line diff of two revisions, with changed words marked inside lines."""
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from django.utils.html import escape
@@ -16,19 +17,25 @@ class DiffRow:
     right: SafeString
 
 
+# Latin words and numbers change as wholes; every other character (Chinese included)
+# is a token of its own, so a changed word is marked whole and a changed 字 alone.
+_TOKEN = re.compile(r"[A-Za-z0-9_]+|.", re.DOTALL)
+
+
 def _inline(a: str, b: str) -> tuple[SafeString, SafeString]:
-    """Mark the characters that differ between two lines (works for Chinese too)."""
+    """Mark the words (or Chinese characters) that differ between two lines."""
+    a, b = _TOKEN.findall(a), _TOKEN.findall(b)
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     left, right = [], []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            left.append(escape(a[i1:i2]))
-            right.append(escape(b[j1:j2]))
+            left.append(escape("".join(a[i1:i2])))
+            right.append(escape("".join(b[j1:j2])))
             continue
         if i2 > i1:
-            left.append(f"<del>{escape(a[i1:i2])}</del>")
+            left.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
         if j2 > j1:
-            right.append(f"<ins>{escape(b[j1:j2])}</ins>")
+            right.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
     return mark_safe("".join(left)), mark_safe("".join(right))  # noqa: S308 - escaped
 
 

@@ -31,20 +31,43 @@ def parse(text: str) -> list[Directive]:
     return found
 
 
-def _body_of(block: Block, number: int | None) -> str:
+def _bodies_of(block: Block, number: int | None) -> list[str]:
+    """The texts a directive can reach: the pinned revision, or both the published
+    revision and the draft (so a cycle cannot hide in an unpublished revision)."""
     if number is not None:
         rev = block.revisions.filter(number=number).first()
-    else:
-        rev = block.published_revision or block.head_revision
-    return rev.body if rev else ""
+        return [rev.body] if rev else []
+    return [r.body for r in {block.published_revision, block.head_revision} if r]
 
 
-def check(text: str, *, self_key: str | None = None) -> list[str]:
+def depth_above(block: Block, _seen: frozenset = frozenset()) -> int:
+    """How deep `block` sits: 1 when embedded by sections only (or nothing), plus the
+    longest chain of blocks embedding it."""
+    block_type = ContentType.objects.get_for_model(Block)
+    users = (
+        BlockUsage.objects.filter(block=block, content_type=block_type)
+        .exclude(object_id__in=_seen | {block.pk})
+        .values_list("object_id", flat=True)
+    )
+    parents = Block.objects.filter(pk__in=list(users))
+    if not parents or len(_seen) > MAX_BLOCK_DEPTH:
+        return 1
+    return 1 + max(depth_above(p, _seen | {block.pk}) for p in parents)
+
+
+def check(
+    text: str, *, block: Block | None = None, self_key: str | None = None
+) -> list[str]:
     """Problems with the directives in `text`, in plain words; empty when fine.
 
-    `self_key` is the key of the block being saved, so that a block embedding itself,
-    directly or through others, is caught.
+    `block` (or just `self_key` for a block not saved yet) is the block whose text
+    this is: a block embedding itself, directly or through others, or nesting that
+    would end deeper than five counting the blocks that embed it, is refused.
     """
+    self_key = block.key if block is not None else self_key
+    own_depth = 0
+    if self_key is not None:
+        own_depth = depth_above(block) if block is not None and block.pk else 1
     errors: list[str] = []
     directives = parse(text)
     blocks = {
@@ -55,13 +78,13 @@ def check(text: str, *, self_key: str | None = None) -> list[str]:
     }
     for d in directives:
         where = {"line": d.line, "directive": d.text}
-        block = blocks.get(d.key)
-        if block is None:
+        found = blocks.get(d.key)
+        if found is None:
             errors.append(_("Line %(line)s: %(directive)s points to no block.") % where)
             continue
         if (
             d.number is not None
-            and not block.revisions.filter(number=d.number).exists()
+            and not found.revisions.filter(number=d.number).exists()
         ):
             errors.append(
                 _("Line %(line)s: %(directive)s: the block has no such revision.")
@@ -73,7 +96,8 @@ def check(text: str, *, self_key: str | None = None) -> list[str]:
                 _("Line %(line)s: %(directive)s: a block cannot embed itself.") % where
             )
             continue
-        problem = _walk(block, d.number, {self_key} - {None} | {d.key}, 2)
+        seen = {d.key} | ({self_key} if self_key else set())
+        problem = _walk(found, d.number, seen, own_depth + 1)
         if problem:
             errors.append(
                 _("Line %(line)s: %(directive)s: %(problem)s")
@@ -83,31 +107,50 @@ def check(text: str, *, self_key: str | None = None) -> list[str]:
 
 
 def _walk(block: Block, number: int | None, seen: set[str], depth: int) -> str:
-    """Follow nested directives; a message for a cycle or excessive depth, or ''."""
+    """Follow nested directives from `block` (at `depth`); a message for a cycle or
+    for nesting deeper than allowed, or ''."""
     if depth > MAX_BLOCK_DEPTH:
-        return _("blocks are nested more than %(max)s deep.") % {"max": MAX_BLOCK_DEPTH}
-    for d in parse(_body_of(block, number)):
-        if d.key in seen:
-            return _("embedding it would make a cycle through “%(key)s”.") % {
-                "key": d.key
-            }
-        inner = Block.objects.filter(key=d.key).first()
-        if inner is None:
-            continue
-        problem = _walk(inner, d.number, seen | {d.key}, depth + 1)
-        if problem:
-            return problem
+        return _("blocks would be nested more than %(max)s deep.") % {
+            "max": MAX_BLOCK_DEPTH
+        }
+    for body in _bodies_of(block, number):
+        for d in parse(body):
+            if d.key in seen:
+                return _("embedding it would make a cycle through “%(key)s”.") % {
+                    "key": d.key
+                }
+            inner = (
+                Block.objects.filter(key=d.key)
+                .select_related("published_revision", "head_revision")
+                .first()
+            )
+            if inner is None:
+                continue
+            problem = _walk(inner, d.number, seen | {d.key}, depth + 1)
+            if problem:
+                return problem
     return ""
 
 
 def non_public_blocks(text: str) -> list[str]:
-    """Keys of embedded blocks the public may not see (to warn an editor)."""
-    keys = {d.key for d in parse(text)}
-    return sorted(
-        Block.objects.filter(key__in=keys)
-        .exclude(visibility=Visibility.PUBLIC)
-        .values_list("key", flat=True)
-    )
+    """Keys of blocks the public may not see, embedded at any depth (to warn an
+    editor); the public sees nothing of a hidden block, nested blocks included."""
+    hidden: set[str] = set()
+    pending, seen = [text], set()
+    for _level in range(MAX_BLOCK_DEPTH + 1):
+        keys = {d.key for t in pending for d in parse(t)} - seen
+        if not keys:
+            break
+        seen |= keys
+        pending = []
+        for found in Block.objects.filter(key__in=keys).select_related(
+            "published_revision"
+        ):
+            if found.visibility != Visibility.PUBLIC:
+                hidden.add(found.key)
+            elif found.published_revision:
+                pending.append(found.published_revision.body)
+    return sorted(hidden)
 
 
 def refresh_usage(obj, texts) -> None:
@@ -130,16 +173,23 @@ def refresh_usage(obj, texts) -> None:
     )
 
 
-def followers(block: Block) -> dict[type, set[int]]:
+def users(block: Block) -> dict[type, set[int]]:
+    """Everything that embeds `block` at all (following or pinned, directly or
+    through other blocks), by model class."""
+    return followers(block, pinned_too=True)
+
+
+def followers(block: Block, *, pinned_too: bool = False) -> dict[type, set[int]]:
     """Everything whose rendering follows `block` (directly, or through blocks that
     follow it), by model class: {Section: {ids}, Entry: {ids}, Block: {ids}}."""
     found: dict[type, set[int]] = {}
     frontier, seen_blocks = {block.pk}, {block.pk}
     block_type = ContentType.objects.get_for_model(Block)
     while frontier:
-        usages = BlockUsage.objects.filter(
-            block_id__in=frontier, pinned__isnull=True
-        ).select_related("content_type")
+        usages = BlockUsage.objects.filter(block_id__in=frontier)
+        if not pinned_too:
+            usages = usages.filter(pinned__isnull=True)
+        usages = usages.select_related("content_type")
         frontier = set()
         for usage in usages:
             model = usage.content_type.model_class()

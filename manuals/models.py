@@ -534,4 +534,5 @@ class BlockUsage(models.Model):
         return f"{self.block_id} in {self.content_type_id}:{self.object_id}"
 
 
+from .portal.models import PortalSettings  # noqa: E402,F401
 from .search.models import IndexTask  # noqa: E402,F401

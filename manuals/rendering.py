@@ -177,7 +177,9 @@ def _flatten_toc(tokens, out=None):
 
 
 # {{block:KEY}} follows the latest published revision; {{block:KEY@N}} is pinned.
-DIRECTIVE = re.compile(r"\{\{\s*block:([A-Za-z0-9_-]+)(?:@(\d+))?\s*\}\}")
+# Spaces are allowed inside the braces, line breaks are not (directives are parsed
+# line by line for validation and where-used).
+DIRECTIVE = re.compile(r"\{\{[ \t]*block:([A-Za-z0-9_-]+)(?:@(\d+))?[ \t]*\}\}")
 MAX_BLOCK_DEPTH = 5
 
 
@@ -193,27 +195,58 @@ def audience_sees(audience: str, visibility: str, group_ids) -> bool:
     return bool(mine & set(group_ids))
 
 
-def _expand(text, audience, editor, depth, stack, deps):
-    """Replace block directives with the text of blocks `audience` may see."""
-    from .models import Block, BlockRevision
+class _BlockResolver:
+    """Every block a text reaches, fetched one nesting level per query batch, so a page
+    embedding twenty blocks costs what a page embedding two does."""
 
-    matches = list(DIRECTIVE.finditer(text))
-    if not matches:
-        return text
-    keys = {m.group(1) for m in matches}
-    blocks = {
-        b.key: b
-        for b in Block.objects.filter(key__in=keys)
-        .select_related("published_revision")
-        .prefetch_related("groups")
-    }
-    wanted = {(m.group(1), int(m.group(2))) for m in matches if m.group(2)}
-    pinned = {}
-    if wanted:
-        rows = BlockRevision.objects.filter(
-            block__key__in={k for k, _n in wanted}
-        ).select_related("block")
-        pinned = {(r.block.key, r.number): r for r in rows}
+    def __init__(self, overrides=None):
+        self.blocks: dict = {}  # key -> Block, or None when no such block
+        self.pinned: dict = {}  # (key, number) -> BlockRevision
+        # block pk -> revision to use instead of the published one (impact preview)
+        self.overrides = overrides or {}
+
+    def revision_of(self, block):
+        return self.overrides.get(block.pk, block.published_revision)
+
+    def load(self, text: str) -> None:
+        from .models import Block, BlockRevision
+
+        pending = [text]
+        for _level in range(MAX_BLOCK_DEPTH + 1):
+            found = [
+                (m.group(1), int(m.group(2)) if m.group(2) else None)
+                for t in pending
+                for m in DIRECTIVE.finditer(t)
+            ]
+            keys = {k for k, _n in found} - self.blocks.keys()
+            pins = {(k, n) for k, n in found if n is not None} - self.pinned.keys()
+            if not keys and not pins:
+                return
+            pending = []
+            if keys:
+                fetched = {
+                    b.key: b
+                    for b in Block.objects.filter(key__in=keys)
+                    .select_related("published_revision")
+                    .prefetch_related("groups")
+                }
+                for key in keys:
+                    block = self.blocks[key] = fetched.get(key)
+                    if block is not None and self.revision_of(block) is not None:
+                        pending.append(self.revision_of(block).body)
+            if pins:
+                rows = BlockRevision.objects.filter(
+                    block__key__in={k for k, _n in pins},
+                    number__in={n for _k, n in pins},
+                ).select_related("block")
+                for rev in rows:
+                    if (rev.block.key, rev.number) in pins:
+                        self.pinned[(rev.block.key, rev.number)] = rev
+                        pending.append(rev.body)
+
+
+def _expand(text, audience, editor, depth, stack, deps, resolver):
+    """Replace block directives with the text of blocks `audience` may see."""
 
     def placeholder(message):
         if not editor:
@@ -222,31 +255,25 @@ def _expand(text, audience, editor, depth, stack, deps):
 
     def replace(match):
         key, number = match.group(1), match.group(2)
-        block = blocks.get(key)
+        where = {"directive": match.group(0)}
+        block = resolver.blocks.get(key)
         if block is None:
-            return placeholder(
-                _("%(directive)s: there is no such block")
-                % {"directive": match.group(0)}
-            )
+            return placeholder(_("%(directive)s: there is no such block") % where)
         deps[block.pk] = block.published_revision_id
-        if not audience_sees(
-            audience, block.visibility, [g.pk for g in block.groups.all()]
-        ):
+        groups = [g.pk for g in block.groups.all()]
+        if not audience_sees(audience, block.visibility, groups):
             return ""
-        revision = (
-            pinned.get((key, int(number))) if number else block.published_revision
-        )
+        if number:
+            revision = resolver.pinned.get((key, int(number)))
+        else:
+            revision = resolver.revision_of(block)
         if revision is None:
-            return placeholder(
-                _("%(directive)s: there is no such revision")
-                % {"directive": match.group(0)}
-            )
+            return placeholder(_("%(directive)s: there is no such revision") % where)
         if key in stack or depth >= MAX_BLOCK_DEPTH:
-            return placeholder(
-                _("%(directive)s: blocks nested too deep")
-                % {"directive": match.group(0)}
-            )
-        inner = _expand(revision.body, audience, editor, depth + 1, stack | {key}, deps)
+            return placeholder(_("%(directive)s: blocks nested too deep") % where)
+        inner = _expand(
+            revision.body, audience, editor, depth + 1, stack | {key}, deps, resolver
+        )
         line_start = text.rfind("\n", 0, match.start()) + 1
         line_end = text.find("\n", match.end())
         line = text[line_start : line_end if line_end != -1 else len(text)]
@@ -270,6 +297,7 @@ def render_markdown(
     *,
     editor: bool = False,
     deps: dict | None = None,
+    overrides: dict | None = None,
 ) -> Rendered:
     """Markdown source -> sanitized HTML and a table of contents, for one audience.
 
@@ -278,7 +306,9 @@ def render_markdown(
     revision of every block looked at, for cache validation.
     """
     deps = {} if deps is None else deps
-    source = _expand(text or "", audience, editor, 0, frozenset(), deps)
+    resolver = _BlockResolver(overrides)
+    resolver.load(text or "")
+    source = _expand(text or "", audience, editor, 0, frozenset(), deps, resolver)
     md = markdown.Markdown(
         extensions=MARKDOWN_EXTENSIONS,
         extension_configs={"toc": {"slugify": _slugify, "permalink": False}},

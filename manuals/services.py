@@ -96,6 +96,10 @@ def _check_directives(body: str) -> None:
 
 
 def _refresh_usage(section: Section) -> None:
+    # Read the revisions from the database: callers may hold a stale section.
+    section = Section.objects.select_related("head_revision", "published_revision").get(
+        pk=section.pk
+    )
     texts = [r.body for r in (section.head_revision, section.published_revision) if r]
     directives.refresh_usage(section, texts)
 
@@ -346,6 +350,7 @@ def restore_revision(
     """Restoring writes a new revision with the old text; history is never rewritten."""
     section = revision.section
     _require(permissions.can_edit(user, section))
+    _check_directives(revision.body)
     head = Section.objects.get(pk=section.pk).head_revision
     new = _new_revision(
         section,

@@ -136,6 +136,7 @@ def section_create(request, parent_pk=None):
             form.add_error(None, exc)
         else:
             _warn_if_narrowed(request, section, data["visibility"])
+            _warn_public_embeds(request, section, data["body"])
             messages.success(request, _("Section created."))
             return redirect(section)
     return render(
