@@ -229,6 +229,8 @@ KB_SEARCH_BACKEND = {
     },
 }
 KB_SEARCH_INLINE = env_bool("KB_SEARCH_INLINE", True)
+# Section hits link through this URL (by name) so clicks are counted; "" for none.
+KB_SEARCH_CLICK_URL = os.environ.get("KB_SEARCH_CLICK_URL", "feedback:click")
 KB_SEARCH_INLINE_LOCK_TIMEOUT = float(
     os.environ.get("KB_SEARCH_INLINE_LOCK_TIMEOUT", "3")
 )

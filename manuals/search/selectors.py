@@ -2,13 +2,16 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Kind, Section
 from .backends.base import Hit, SearchResults
 
-KIND_LABELS = dict(Kind.choices)
+KIND_LABELS = {**dict(Kind.choices), "faq": _("FAQ")}
 
 
 @dataclass
@@ -29,12 +32,32 @@ class ResultItem:
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.hit.kind, self.hit.kind)
 
+    rank: int = 0
+    click_url: str = ""  # set when click tracking is configured
+
     @property
     def url(self) -> str:
+        if self.click_url:
+            return self.click_url
         return self.section.get_absolute_url() if self.section else self.hit.url
 
 
-def result_items(user, results: SearchResults) -> list[ResultItem]:
+def _click_url(*, query, normalized, section_id, rank) -> str:
+    """Where a section hit links when an analytics app tracks clicks.
+
+    Named by the KB_SEARCH_CLICK_URL setting (a URL name), so the manual never
+    imports the app that records the click.
+    """
+    name = getattr(settings, "KB_SEARCH_CLICK_URL", "")
+    if not name:
+        return ""
+    params = {"q": query, "n": normalized, "section": section_id, "rank": rank}
+    return reverse(name) + "?" + urlencode(params)
+
+
+def result_items(
+    user, results: SearchResults, *, query: str = "", normalized: str = ""
+) -> list[ResultItem]:
     """The page's hits with their section and breadcrumb path, in two queries.
 
     The index already filtered by permission; the database check here only guards
@@ -74,6 +97,16 @@ def result_items(user, results: SearchResults) -> list[ResultItem]:
             items.append(ResultItem(hit=hit, section=section, path=path))
         else:
             items.append(ResultItem(hit=hit, section=None, path=[]))
+    offset = (results.page - 1) * results.per_page
+    for position, item in enumerate(items, start=1):
+        item.rank = offset + position
+        if item.section is not None:
+            item.click_url = _click_url(
+                query=query,
+                normalized=normalized,
+                section_id=item.section.pk,
+                rank=item.rank,
+            )
     return items
 
 

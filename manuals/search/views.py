@@ -50,7 +50,13 @@ def search(request):
         "q": raw,
         "parsed": parsed,
         "results": results,
-        "items": selectors.result_items(request.user, results) if results else [],
+        "items": (
+            selectors.result_items(
+                request.user, results, query=raw, normalized=parsed.normalized
+            )
+            if results
+            else []
+        ),
         "facets": selectors.facet_links(request.user, results, base) if results else {},
         "active_filters": selectors.active_filters(request.user, base),
         "pages": selectors.page_links(results, base) if results else {},

@@ -15,13 +15,28 @@ def corpus(admin_user, index_now):
     return sections
 
 
+def _result_link(section, *, rank):
+    """Hits link through the click counter, which names the section and its rank."""
+    return f"section={section.pk}&amp;rank={rank}"
+
+
+def test_result_link_counts_the_click_and_opens_the_section(agent_client, corpus):
+    """Following a hit records the click and lands on the section itself."""
+    response = agent_client.get(reverse("search:results"), {"q": "退貨流程"})
+    item = response.context["items"][0]
+    assert item.section == corpus["returns"]
+    landing = agent_client.get(item.url)
+    assert landing.status_code == 302
+    assert landing["Location"] == corpus["returns"].get_absolute_url()
+
+
 def test_results_page_shows_title_path_kind_date_and_snippet(agent_client, corpus):
     """A hit shows its highlighted title, breadcrumb path, kind, date and snippet."""
     response = agent_client.get(reverse("search:results"), {"q": "退貨流程"})
     html = response.content.decode()
     assert response.status_code == 200
     assert '<mark class="kb-hit">' in html
-    assert corpus["returns"].get_absolute_url() in html
+    assert _result_link(corpus["returns"], rank=1) in html
     assert "客服手册" in html  # breadcrumb path
     assert 'class="kb-result-snippet"' in html
     assert "<time datetime=" in html
@@ -32,8 +47,8 @@ def test_facet_link_filters(agent_client, corpus):
     """Following a kind facet link keeps the query and narrows the results."""
     response = agent_client.get(reverse("search:results"), {"q": "退货", "kind": "sop"})
     html = response.content.decode()
-    assert corpus["returns"].get_absolute_url() in html
-    assert corpus["phrase"].get_absolute_url() not in html
+    assert f"section={corpus['returns'].pk}&amp;" in html
+    assert f"section={corpus['phrase'].pk}&amp;" not in html
     assert "kind=sop" in html  # the active filter can be removed
 
 
