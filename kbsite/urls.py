@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from manuals.portal import views as portal_views
+
 from . import views
 
 urlpatterns = [
@@ -18,5 +20,10 @@ urlpatterns = [
     path("search/", include("manuals.search.urls")),
     path("feedback/", include("feedback.urls")),
     path("faq/", include("faq.urls")),
+    path("help/", include("manuals.portal.urls")),
+    path("transfer/", include("manuals.transfer.urls")),
+    # Crawlers look for these at the root; both describe the public portal only.
+    path("sitemap.xml", portal_views.sitemap, name="sitemap"),
+    path("robots.txt", portal_views.robots_txt, name="robots"),
     path("", include("manuals.urls")),
 ]

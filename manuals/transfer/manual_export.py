@@ -1,0 +1,123 @@
+"""`export_manual`: a subtree as a folder of Markdown files that `import_manual` reads.
+
+Each section is `NN-name.md`; its children live in the folder `NN-name/` beside it.
+The front matter holds what no body does (title, kind, visibility, slug, tags,
+groups, order, published), the body is the latest revision's Markdown as written,
+block directives included, so exporting and importing again loses nothing.
+"""
+
+import re
+import shutil
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from ..models import Section, Visibility
+from . import markdown_io
+
+UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+class ManualExportError(Exception):
+    """The export cannot be written where asked."""
+
+
+@dataclass
+class ManualExportReport:
+    sections: int = 0
+    files: int = 0
+
+
+def file_stem(order: int, section: Section) -> str:
+    name = UNSAFE.sub("-", section.slug or section.title).strip(" .-") or "section"
+    return f"{order:02d}-{name[:60]}"
+
+
+def section_meta(section: Section, order: int) -> dict:
+    head = section.head_revision or section.published_revision
+    meta = {
+        "title": head.title if head else section.title,
+        "kind": section.kind,
+        "visibility": section.visibility,
+        "slug": section.slug,
+        "tags": sorted(t.name for t in section.tags.all()),
+        "order": order,
+        "published": bool(head) and section.published_revision_id == head.pk,
+    }
+    if section.visibility == Visibility.RESTRICTED:
+        meta["groups"] = sorted(g.name for g in section.groups.all())
+    return meta
+
+
+def export_manual(
+    out,
+    *,
+    roots: list[Section],
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ManualExportReport:
+    """Write each of `roots` and its subtree (trash left out) under `out`.
+
+    `out` is a folder (created; it must be empty) or a path ending in .zip.
+    """
+    out = Path(out)
+    as_zip = out.suffix.lower() == ".zip"
+    if not as_zip and out.exists() and any(out.iterdir()):
+        raise ManualExportError(
+            _("%(path)s is not empty; choose an empty or new folder.") % {"path": out}
+        )
+    nodes = []
+    for root in roots:
+        nodes += list(
+            Section.objects.get_tree(root)
+            .filter(in_trash=False)
+            .select_related("head_revision", "published_revision")
+            .prefetch_related("tags", "groups")
+        )
+    report = ManualExportReport()
+    folder_of: dict[str, str] = {}  # section path -> folder of its children
+    order_in: dict[str, int] = {}  # folder -> sections written in it so far
+    root_paths = {r.path for r in roots}
+    files: dict[str, str] = {}
+    for n, section in enumerate(nodes, start=1):
+        if section.path in root_paths:
+            folder = ""
+        else:
+            parent_path = section.path[: -section.steplen]
+            if parent_path not in folder_of:
+                continue  # under a trashed section
+            folder = folder_of[parent_path]
+        order = order_in.get(folder, 0) + 1
+        order_in[folder] = order
+        stem = file_stem(order, section)
+        head = section.head_revision or section.published_revision
+        files[f"{folder}{stem}.md"] = markdown_io.dump(
+            section_meta(section, order), head.body if head else ""
+        )
+        folder_of[section.path] = f"{folder}{stem}/"
+        report.sections += 1
+        if progress:
+            progress(n, len(nodes), section.title)
+    _write(out, files, as_zip=as_zip)
+    report.files = len(files)
+    return report
+
+
+def _write(out: Path, files: dict[str, str], *, as_zip: bool) -> None:
+    if as_zip:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, text in files.items():
+                z.writestr(name, text.encode())
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        for name, text in files.items():
+            target = out / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8", newline="")
+    except OSError:
+        shutil.rmtree(out, ignore_errors=True)
+        raise

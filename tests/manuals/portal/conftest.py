@@ -1,0 +1,132 @@
+"""A help portal with canaries: text that must never reach a public page or file.
+
+INTERNAL-CANARY sits in internal sections, BLOCK-CANARY in an internal block embedded
+in a public article, FAQ-CANARY in an internal FAQ answer, DRAFT-CANARY in a public
+section's unpublished draft.
+"""
+
+import pytest
+
+from faq.models import Category
+from faq.services import entry_create
+from manuals import services
+from manuals.blocks import create_block
+from manuals.models import Kind, Visibility
+from manuals.search import get_search_backend, reset_search_backend
+from manuals.search.outbox import apply_all
+from tests.factories import make_section
+
+CANARIES = ("INTERNAL-CANARY", "BLOCK-CANARY", "FAQ-CANARY", "DRAFT-CANARY", "秘密条款")
+
+
+@pytest.fixture(autouse=True)
+def search_index(settings, tmp_path):
+    """A fresh whoosh index per test."""
+    settings.KB_SEARCH_BACKEND = {
+        "BACKEND": "manuals.search.backends.whoosh.WhooshSearchBackend",
+        "OPTIONS": {"PATH": str(tmp_path / "index"), "LOCK_TIMEOUT": 5},
+    }
+    reset_search_backend()
+    yield get_search_backend()
+    reset_search_backend()
+
+
+@pytest.fixture
+def portal(tree, admin_user):
+    """The shared tree plus public articles, an internal block and FAQ entries."""
+    create_block(
+        key="secret-rule",
+        title="内部规则",
+        body="BLOCK-CANARY 秘密条款 只给员工看",
+        visibility=Visibility.INTERNAL,
+        user=admin_user,
+        publish=True,
+    )
+    create_block(
+        key="hours",
+        title="服务时间",
+        body="服务时间 9:00-18:00 PUBLIC-BLOCK",
+        visibility=Visibility.PUBLIC,
+        user=admin_user,
+        publish=True,
+    )
+    help_root = tree["help"]
+    shipping = make_section(
+        help_root,
+        title="配送说明",
+        kind=Kind.CHAPTER,
+        visibility=Visibility.PUBLIC,
+        user=admin_user,
+        body="关于配送的一切。",
+    )
+    refund = make_section(
+        shipping,
+        title="退款多久到账",
+        visibility=Visibility.PUBLIC,
+        user=admin_user,
+        body=(
+            "## 到账时间\n\n退款一般 3-5 个工作日到账。\n\n{{block:secret-rule}}\n\n"
+            "{{block:hours}}\n\n## 注意事项\n\n请保留凭证。Refund receipts matter.\n\n"
+            f"[内部流程](/s/{tree['refund'].pk}/) 与 [常见问题](/s/{tree['public_faq'].pk}/)"
+        ),
+    )
+    traditional = make_section(
+        shipping,
+        title="訂單查詢",
+        visibility=Visibility.PUBLIC,
+        user=admin_user,
+        body="如何查詢您的訂單與物流狀態。",
+    )
+    draft = make_section(
+        shipping,
+        title="发票说明",
+        visibility=Visibility.PUBLIC,
+        user=admin_user,
+        body="发票在订单完成后开具。",
+    )
+    services.save_revision(
+        draft,
+        user=admin_user,
+        title="发票说明",
+        body="DRAFT-CANARY 还没发布",
+        base=draft.head_revision,
+    )
+    # A public chapter's internal child never shows, whatever its text.
+    make_section(
+        shipping,
+        title="内部备注",
+        visibility=Visibility.INTERNAL,
+        user=admin_user,
+        body="INTERNAL-CANARY 员工备注",
+    )
+    account = Category.objects.create(name="账户", order=1)
+    public_entry = entry_create(
+        question="如何修改密码？",
+        answer="在设置页修改密码。{{block:secret-rule}}",
+        user=admin_user,
+        category=account,
+        visibility="public",
+    )
+    internal_entry = entry_create(
+        question="内部问题",
+        answer="FAQ-CANARY 内部答案",
+        user=admin_user,
+        category=account,
+        visibility="internal",
+    )
+    apply_all()
+    return {
+        **tree,
+        "shipping": shipping,
+        "refund_public": refund,
+        "traditional": traditional,
+        "draft": draft,
+        "public_entry": public_entry,
+        "internal_entry": internal_entry,
+        "account": account,
+    }
+
+
+def assert_no_canary(text: str, where: str = "") -> None:
+    for canary in CANARIES:
+        assert canary not in text, f"{canary} leaked into {where}"
