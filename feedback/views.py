@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -16,7 +17,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from manuals.models import Section
@@ -67,10 +70,39 @@ def _wants_fragment(request) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
+def _back_to(request, section) -> str:
+    """Where a plain form post returns: the page it came from when that is on this
+    site (the public portal sends its own address), else the section page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return section.get_absolute_url()
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def survey_submit_static(request, pk):
+    """The survey of the exported static help centre, which can hold no CSRF token.
+
+    Exempt from CSRF, so it always answers as an anonymous visitor, whatever cookies
+    the browser sends: a forged post can never speak for a logged-in user. The
+    honeypot and the per-visitor rate limit apply as on the live site.
+    """
+    request.user = AnonymousUser()
+    return _survey(request, pk)
+
+
 @login_not_required
 @require_POST
 def survey_submit(request, pk):
     """Record (or change) the reader's answer; 404 on a section they cannot read."""
+    return _survey(request, pk)
+
+
+def _survey(request, pk):
     section = _readable_section_or_404(request, pk)
     form = SurveyForm(request.POST)
     status = 200
@@ -123,7 +155,7 @@ def survey_submit(request, pk):
     else:
         for error in form.non_field_errors() or [_("Please choose yes or no.")]:
             messages.error(request, error)
-    return HttpResponseRedirect(section.get_absolute_url() + "#kb-survey")
+    return HttpResponseRedirect(_back_to(request, section) + "#kb-survey")
 
 
 # --- search clicks ---------------------------------------------------------------

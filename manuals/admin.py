@@ -5,6 +5,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from .models import Revision, Section, Tag
+from .portal import admin as portal_admin  # noqa: F401 - registers PortalSettings
 
 
 @admin.register(Section)

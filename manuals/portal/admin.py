@@ -1,8 +1,7 @@
 """The portal settings in the Django admin: one row, never added twice or deleted.
 
-Imported at the end of `portal/models.py` because `manuals/admin.py` (the module admin
-autodiscovery imports) belongs to the manual itself; registering here keeps the
-portal's admin with the portal.
+`manuals/admin.py` (the module admin autodiscovery imports) imports this one, so the
+portal's admin stays with the portal.
 """
 
 from django.contrib import admin

@@ -75,5 +75,3 @@ class PortalSettings(models.Model):
             return self.logo.url
         return self.logo_url
 
-
-from . import admin as _admin  # noqa: E402,F401 - see admin.py for why it lives here
