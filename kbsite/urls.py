@@ -1,5 +1,6 @@
 """Root URLs."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -25,5 +26,12 @@ urlpatterns = [
     # Crawlers look for these at the root; both describe the public portal only.
     path("sitemap.xml", portal_views.sitemap, name="sitemap"),
     path("robots.txt", portal_views.robots_txt, name="robots"),
+    # Images imported from Word files. Their folders carry random names; a larger
+    # deployment serves MEDIA_ROOT from its web server or object storage instead.
+    path(
+        settings.MEDIA_URL.lstrip("/") + "<path:path>",
+        views.media,
+        name="media",
+    ),
     path("", include("manuals.urls")),
 ]

@@ -1,6 +1,9 @@
-"""Views that belong to no app: the home page."""
+"""Views that belong to no app: the home page and imported media."""
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
+from django.views.static import serve
 
 from manuals import selectors
 from manuals.permissions import can_create
@@ -17,3 +20,10 @@ def home(request):
             "can_create": can_create(request.user),
         },
     )
+
+
+@login_not_required
+def media(request, path):
+    """Files under MEDIA_ROOT (images imported from Word). Django's `serve` refuses
+    paths that leave the folder and lists no directories."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
