@@ -30,7 +30,7 @@ class Command(BaseCommand):
             if options["rebuild"]:
                 self.rebuild(progress=not options["no_progress"])
             else:
-                self.check(fix=options["fix"])
+                self.check_index(fix=options["fix"])
         except IndexBusy as exc:
             raise CommandError(
                 f"The search index is locked by another process: {exc}"
@@ -56,7 +56,7 @@ class Command(BaseCommand):
             self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Indexed {count} documents."))
 
-    def check(self, *, fix: bool):
+    def check_index(self, *, fix: bool):
         report = services.check_index()
         for label, keys in (
             ("stale", report.stale),

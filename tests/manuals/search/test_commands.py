@@ -58,3 +58,31 @@ def test_worker_once_drains_the_outbox(two_sections, admin_user):
     call_command("search_worker", "--once")
     assert not IndexTask.objects.exists()
     assert services.check_index().ok
+
+
+def test_search_index_runs_from_the_command_line(tmp_path):
+    """`manage.py search_index` works as an operator runs it (with Django's system
+    checks, which call_command skips)."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "kbsite.test_settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+    }
+    run = [sys.executable, "manage.py"]
+    subprocess.run([*run, "migrate", "-v0"], cwd=settings.BASE_DIR, env=env, check=True)
+    for args in (["--rebuild"], ["--check"]):
+        result = subprocess.run(
+            [*run, "search_index", *args],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr[-500:]
