@@ -170,6 +170,8 @@ CACHES = {
     )
 }
 
+# Sessions are read on every page: keep them in the cache, backed by the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.static import serve
 
 from manuals import selectors
+from manuals.navigation import page_navigation
 from manuals.permissions import can_create
 
 
@@ -16,7 +17,7 @@ def home(request):
         {
             "manuals": selectors.manuals_for(request.user),
             "recent": selectors.recently_updated(request.user, limit=12),
-            "sidebar": selectors.sidebar_tree(request.user, None),
+            **page_navigation(request.user),
             "can_create": can_create(request.user),
         },
     )

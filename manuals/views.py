@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from .diff import side_by_side
 from .forms import MoveForm, RevisionForm, SectionCreateForm, SectionSettingsForm
 from .kinds import starting_bodies, starting_body
 from .models import Draft, Kind, Revision, Section, Visibility
+from .navigation import page_navigation
 from .permissions import (
     audience_key,
     can_create,
@@ -30,12 +32,14 @@ from .signals import section_viewed
 def _section_or_404(request, pk, *, edit=False):
     """The section if the user may read it (404 otherwise: existence is not leaked)."""
     section = get_object_or_404(
-        Section.objects.select_related(
-            "published_revision", "head_revision", "owner"
-        ).prefetch_related("groups"),
+        Section.objects.select_related("published_revision", "head_revision", "owner"),
         pk=pk,
     )
-    ancestors = list(Section.objects.get_ancestors(section).prefetch_related("groups"))
+    ancestors = list(Section.objects.get_ancestors(section))
+    chain = [*ancestors, section]
+    if any(s.visibility == Visibility.RESTRICTED for s in chain):
+        # Groups matter only on restricted sections: one query, and only then.
+        prefetch_related_objects(chain, "groups")
     if not can_read(request.user, section, ancestors):
         raise Http404
     if edit and not can_edit(request.user, section):
@@ -51,13 +55,10 @@ def _warn_if_narrowed(request, section, wanted: str) -> None:
 
 
 def _page_context(request, section, ancestors):
-    prev, nxt = selectors.previous_next(request.user, section)
     return {
+        **page_navigation(request.user, section, ancestors),
         "section": section,
         "ancestors": ancestors,
-        "sidebar": selectors.sidebar_tree(request.user, section, ancestors),
-        "prev_section": prev,
-        "next_section": nxt,
         "can_edit": can_edit(request.user, section),
         "can_publish": can_publish(request.user),
         "can_create": can_create(request.user),
@@ -89,7 +90,6 @@ def section_detail(request, pk, slug=None):
         review_overdue=bool(
             section.review_by and section.review_by < timezone.localdate()
         ),
-        children=selectors.children_of(request.user, section),
     )
     section_viewed.send(
         sender=Section, section=section, revision=revision, request=request

@@ -1,0 +1,53 @@
+"""Cached navigation around a page: the sidebar tree (rendered), previous/next and
+the children list.
+
+They change only when the manual changes, and every change the services make writes
+an audit entry, so the newest audit entry id is a change stamp that every process
+reads with one indexed query: a cache entry from before a change is never used again,
+in any process, even with a per-process cache.
+"""
+
+from django.core.cache import cache
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+
+from . import selectors
+from .models import AuditEntry
+from .permissions import audience_key, can_edit
+
+# Bounds staleness for changes made behind the services' back (e.g. the Django admin).
+NAVIGATION_SECONDS = 600
+
+
+def change_stamp() -> int:
+    return AuditEntry.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+def page_navigation(user, section=None, ancestors=()) -> dict:
+    """Sidebar HTML, previous/next and children for `section` (home page if None)."""
+    key = ":".join(
+        map(
+            str,
+            (
+                "kb:nav:v1",
+                change_stamp(),
+                audience_key(user),
+                int(can_edit(user)),
+                get_language(),
+                section.pk if section else 0,
+            ),
+        )
+    )
+    navigation = cache.get(key)
+    if navigation is None:
+        prev, nxt = selectors.previous_next(user, section) if section else (None, None)
+        tree = selectors.sidebar_tree(user, section, list(ancestors))
+        navigation = {
+            "sidebar_html": render_to_string("includes/tree.html", {"nodes": tree}),
+            "prev_section": prev,
+            "next_section": nxt,
+            "children": list(selectors.children_of(user, section)) if section else [],
+        }
+        cache.set(key, navigation, NAVIGATION_SECONDS)
+    return navigation
