@@ -124,7 +124,11 @@ def save_block_revision(
 ) -> SaveResult:
     """Save an edit of a block; a stale base is merged like a section's."""
     _require(can_edit_block(user))
-    block = Block.objects.select_related("head_revision").get(pk=block.pk)
+    block = (
+        Block.objects.select_for_update(of=("self",))
+        .select_related("head_revision")
+        .get(pk=block.pk)
+    )
     _check(body, block.key, block)
     head = block.head_revision
     title = (title or (head.title if head else block.title)).strip()
@@ -182,7 +186,7 @@ def publish_block(block: Block, revision: BlockRevision, *, user) -> list[int]:
 @transaction.atomic
 def restore_block_revision(revision: BlockRevision, *, user) -> BlockRevision:
     _require(can_edit_block(user))
-    block = Block.objects.get(pk=revision.block_id)
+    block = Block.objects.select_for_update().get(pk=revision.block_id)
     _check(revision.body, block.key, block)
     return _new_revision(
         block,

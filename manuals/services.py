@@ -264,7 +264,13 @@ def save_revision(
     if not title.strip():
         raise ValidationError({"title": _("A section needs a title.")})
     _check_directives(body)
-    section = Section.objects.select_related("head_revision").get(pk=section.pk)
+    # Lock the section row first (a no-op on SQLite, whose IMMEDIATE transactions
+    # already serialize writers): the head read below must be the head we save on.
+    section = (
+        Section.objects.select_for_update(of=("self",))
+        .select_related("head_revision")
+        .get(pk=section.pk)
+    )
     head = section.head_revision
     title = title.strip()
     body = body.replace("\r\n", "\n")
@@ -351,7 +357,7 @@ def restore_revision(
     section = revision.section
     _require(permissions.can_edit(user, section))
     _check_directives(revision.body)
-    head = Section.objects.get(pk=section.pk).head_revision
+    head = Section.objects.select_for_update().get(pk=section.pk).head_revision
     new = _new_revision(
         section,
         user=user,
