@@ -1335,3 +1335,12 @@ def test_restore_of_a_section_revision_is_validated(publisher, roots):
         restore_revision(
             Revision.objects.get(section=section, number=1), user=publisher
         )
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read messages in English; the interface defaults to Chinese."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

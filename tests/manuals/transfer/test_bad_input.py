@@ -140,3 +140,12 @@ def test_unsafe_zip_paths_are_refused(tmp_path):
     assert any("Unsafe path" in p.message for p in plan.errors)
     assert not (tmp_path.parent / "escape.md").exists()
     assert [n.title for n in plan.roots] == ["ok"]
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read messages in English; the interface defaults to Chinese."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

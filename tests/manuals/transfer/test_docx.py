@@ -71,3 +71,12 @@ def test_import_command_reads_a_folder_of_docx(tmp_path, admin_user, tree):
     # Two documents with the same title: the second is a duplicate slug.
     assert "Imported 3 sections, skipped 3" in out.getvalue()
     assert "b.docx: Duplicate slug 员工手册" in err.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read messages in English; the interface defaults to Chinese."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -256,3 +256,12 @@ def test_zip_with_gbk_file_names(tmp_path, admin_user):
     )
     plan = read_source(path)
     assert [n.title for n in plan.roots] == ["退款"]
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read messages in English; the interface defaults to Chinese."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
