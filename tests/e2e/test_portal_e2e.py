@@ -27,7 +27,7 @@ def test_anonymous_visitor_browses_searches_and_rates(new_page, portal):
     the survey, all without logging in; no internal text anywhere on the way."""
     page = new_page()
     page.goto("/help/")
-    expect(page.locator("h1")).to_have_text("How can we help?")
+    expect(page.locator("h1")).to_have_text("有什么可以帮您？")
     screenshot(page, "portal_home")
     page.get_by_role("link", name="配送说明").first.click()
     expect(page.locator("h1")).to_have_text("配送说明")
@@ -101,6 +101,6 @@ def test_static_export_search_works_from_file_urls(browser, portal, tmp_path):
         expect(page.locator("h1")).to_have_text("退款多久到账")
         assert page.url.startswith("file://")
         page.locator(".portal-nav a").first.click()
-        expect(page.locator("h1")).to_have_text("How can we help?")
+        expect(page.locator("h1")).to_have_text("有什么可以帮您？")
     finally:
         context.close()
