@@ -52,13 +52,20 @@ browsers:
 	  fi; \
 	fi
 
+# The whole suite on SQLite, then again on a throwaway PostgreSQL cluster when
+# PostgreSQL is installed or can be (as root); otherwise it says so loudly.
 test: lint browsers
 	DJANGO_DEBUG=0 $(BIN)/pytest -q -n 2 --dist loadgroup
+	@if ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || [ "$$(id -u)" = "0" ]; then \
+	  $(MAKE) --no-print-directory test-postgres; \
+	else \
+	  echo "!!! PostgreSQL is not installed and this is not root: the PostgreSQL run is SKIPPED"; \
+	fi
 
 # The same suite on a throwaway PostgreSQL cluster (Debian's postgresql, installed
 # when missing and root; loopback only; removed afterwards).
 test-postgres: install browsers
-	DJANGO_DEBUG=0 tests/pg_cluster.sh $(BIN)/pytest -q -n 2 --dist loadgroup
+	DJANGO_DEBUG=0 KB_SEARCH_BACKEND=$${KB_SEARCH_BACKEND:-postgres} tests/pg_cluster.sh $(BIN)/pytest -q -n 2 --dist loadgroup
 
 e2e: install browsers
 	DJANGO_DEBUG=0 $(BIN)/pytest -q tests/e2e
