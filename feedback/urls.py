@@ -8,9 +8,7 @@ app_name = "feedback"
 
 urlpatterns = [
     path("survey/<int:pk>/", views.survey_submit, name="survey"),
-    path(
-        "survey/<int:pk>/static/", views.survey_submit_static, name="survey_static"
-    ),
+    path("survey/<int:pk>/static/", views.survey_submit_static, name="survey_static"),
     path("click/", views.search_click, name="click"),
     path("", views.dashboard, name="dashboard"),
     path("inbox/", views.inbox, name="inbox"),

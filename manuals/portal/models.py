@@ -74,4 +74,3 @@ class PortalSettings(models.Model):
         if self.logo:
             return self.logo.url
         return self.logo_url
-

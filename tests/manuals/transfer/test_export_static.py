@@ -79,7 +79,9 @@ def test_survey_posts_to_the_live_site_or_is_hidden(portal, tmp_path):
     assert "kb-survey" not in page
     export_portal(tmp_path / "live", live_url="https://kb.example.com/")
     page = (tmp_path / f"live/a/{refund.pk}.html").read_text()
-    assert f'action="https://kb.example.com/feedback/survey/{refund.pk}/static/"' in page
+    assert (
+        f'action="https://kb.example.com/feedback/survey/{refund.pk}/static/"' in page
+    )
 
 
 def test_uploaded_images_are_copied_and_missing_ones_unlinked(
