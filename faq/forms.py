@@ -45,6 +45,11 @@ class EntryForm(forms.Form):
         choices=EntryVisibility.choices,
         initial=EntryVisibility.INTERNAL,
     )
+    # What the editor started from, so a save after someone else's is merged.
+    base_question = forms.CharField(
+        required=False, strip=False, widget=forms.HiddenInput
+    )
+    base_answer = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
     related_sections = SectionsField(
         label=_("Related sections"),
         queryset=Section.objects.none(),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from manuals import directives
 from manuals.models import Section
+from manuals.services import merge_text
 
 from . import search
 from .models import Category, Entry, Notification, Question, QuestionStatus
@@ -19,6 +20,27 @@ def _check_answer(answer: str) -> None:
     errors = directives.check(answer)
     if errors:
         raise ValidationError({"answer": errors})
+
+
+class EntryConflict(ValidationError):
+    """Someone changed the same lines of the entry since the editor started."""
+
+    def __init__(self, *, question: str, answer: str, current: Entry):
+        super().__init__(_("Someone else changed the same lines since you started."))
+        self.question, self.answer, self.current = question, answer, current
+
+
+def _merge_entry(entry, *, question, answer, base_question, base_answer):
+    """(question, answer, merged?) after merging with changes saved meanwhile."""
+    if base_answer is None or (
+        entry.answer == base_answer and entry.question == (base_question or "")
+    ):
+        return question, answer, False
+    body, body_conflict = merge_text(base_answer, entry.answer, answer)
+    title, title_conflict = merge_text(base_question or "", entry.question, question)
+    if body_conflict or title_conflict or "\n" in title.strip():
+        raise EntryConflict(question=question, answer=body, current=entry)
+    return title.strip(), body, True
 
 
 def _require(allowed: bool) -> None:
@@ -69,9 +91,22 @@ def entry_update(
     order: int,
     visibility: str,
     related_sections=(),
+    base_question: str | None = None,
+    base_answer: str | None = None,
 ) -> Entry:
+    """Save an edit. With the text the editor started from (`base_*`), a change
+    someone saved meanwhile is merged three-way; overlapping changes raise
+    EntryConflict carrying the merged text, and nothing is saved."""
     _require(can_edit_entries(user))
     _check_answer(answer)
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    question, answer, merged = _merge_entry(
+        entry,
+        question=question,
+        answer=answer,
+        base_question=base_question,
+        base_answer=base_answer,
+    )
     entry.question = question.strip()
     entry.answer = answer
     entry.category = category
@@ -83,6 +118,7 @@ def entry_update(
     entry.related_sections.set(related_sections)
     directives.refresh_usage(entry, [entry.answer])
     search.enqueue([entry.pk])
+    entry.was_merged = merged  # tells the view to say so
     return entry
 
 

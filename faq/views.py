@@ -102,12 +102,47 @@ def entry_edit(request, pk):
             "order": entry.order,
             "visibility": entry.visibility,
             "related_sections": entry.related_sections.all(),
+            "base_question": entry.question,
+            "base_answer": entry.answer,
         },
     )
     if request.method == "POST" and form.is_valid():
-        services.entry_update(entry=entry, user=request.user, **_entry_form_data(form))
-        messages.success(request, _("FAQ entry saved."))
-        return redirect(entry)
+        try:
+            saved = services.entry_update(
+                entry=entry,
+                user=request.user,
+                base_question=form.cleaned_data["base_question"],
+                base_answer=form.cleaned_data["base_answer"],
+                **_entry_form_data(form),
+            )
+        except services.EntryConflict as conflict:
+            # Nothing is lost: the merged text with both versions marked goes back
+            # into the form, now based on what is saved.
+            data = dict(form.cleaned_data)
+            data.update(
+                question=conflict.question,
+                answer=conflict.answer,
+                base_question=conflict.current.question,
+                base_answer=conflict.current.answer,
+            )
+            form = EntryForm(sections=_sections_for(request.user), initial=data)
+            messages.error(
+                request,
+                _(
+                    "Someone else changed the same lines since you started. Your text "
+                    "is below with both versions marked; resolve the marked parts and "
+                    "save."
+                ),
+            )
+        else:
+            if saved.was_merged:
+                messages.success(
+                    request,
+                    _("Saved. Your changes were merged with changes saved meanwhile."),
+                )
+            else:
+                messages.success(request, _("FAQ entry saved."))
+            return redirect(entry)
     return render(
         request,
         "faq/entry_form.html",

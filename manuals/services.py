@@ -224,7 +224,7 @@ def create_section(
     return section
 
 
-def _merge_text(base: str, head: str, mine: str) -> tuple[str, bool]:
+def merge_text(base: str, head: str, mine: str) -> tuple[str, bool]:
     """Three-way line merge; returns (text, has_conflicts)."""
     # A missing final newline would make the last line differ on every side.
     base, head, mine = (
@@ -276,8 +276,8 @@ def save_revision(
     body = body.replace("\r\n", "\n")
     status = "saved"
     if head is not None and base is not None and base.pk != head.pk:
-        merged_body, body_conflict = _merge_text(base.body, head.body, body)
-        merged_title, title_conflict = _merge_text(base.title, head.title, title)
+        merged_body, body_conflict = merge_text(base.body, head.body, body)
+        merged_title, title_conflict = merge_text(base.title, head.title, title)
         if body_conflict or title_conflict or "\n" in merged_title.strip():
             # Keep the editor's own words where they can find them again.
             draft = Draft.objects.create(
@@ -344,6 +344,9 @@ def publish_revision(section: Section, revision: Revision, *, user) -> Section:
     _changed([section.pk])
     return section
 
+
+# Older name, kept for callers inside the manual.
+_merge_text = merge_text
 
 # The name the contract of the foundation issue uses.
 publish = publish_revision
