@@ -57,3 +57,17 @@ def test_public_sections_never_under_internal(demo):
     for section in Section.objects.filter(visibility=Visibility.PUBLIC):
         ancestors = Section.objects.get_ancestors(section)
         assert all(a.visibility == Visibility.PUBLIC for a in ancestors)
+
+
+def test_demo_shows_reusable_blocks(demo):
+    """The demo has blocks embedded in several sections, and an internal block in a
+    section never reaches the public rendering."""
+    from manuals.models import Block, BlockUsage
+    from manuals.rendering import render_revision
+
+    assert Block.objects.count() >= 3
+    assert BlockUsage.objects.values("object_id").distinct().count() >= 5
+    sop = Section.objects.get(title="客户接待标准流程")
+    staff = render_revision(sop.published_revision, "internal:").html
+    public = render_revision(sop.published_revision, "public").html
+    assert "工号 XXXX" in staff and "工号 XXXX" not in public

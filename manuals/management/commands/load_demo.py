@@ -8,9 +8,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from manuals import services
+from manuals import blocks, services
+from manuals.demo.blocks import DEMO_BLOCKS, EMBEDS
 from manuals.demo.content import DEMO_MANUAL
-from manuals.models import Section
+from manuals.models import Block, Section
 
 
 def _count(nodes) -> int:
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         self.done = 0
         self.created = 0
         with transaction.atomic():
+            self._blocks(author)
             self._load(None, DEMO_MANUAL, author)
         self.stdout.write(
             self.style.SUCCESS(
@@ -46,6 +48,13 @@ class Command(BaseCommand):
                 f"{self.total - self.created} already there."
             )
         )
+
+    def _blocks(self, author):
+        """The demo's reusable blocks (created once, by key)."""
+        for spec in DEMO_BLOCKS:
+            if not Block.objects.filter(key=spec["key"]).exists():
+                blocks.create_block(user=author, publish=True, **spec)
+                self.stdout.write(f"block {spec['key']}")
 
     def _load(self, parent, nodes, author):
         for node in nodes:
@@ -59,7 +68,11 @@ class Command(BaseCommand):
                 section = services.create_section(
                     parent,
                     title=node["title"],
-                    body=node.get("body", ""),
+                    body=node.get("body", "")
+                    + "".join(
+                        f"\n\n{{{{block:{key}}}}}\n"
+                        for key in EMBEDS.get(node.get("key"), [])
+                    ),
                     kind=node["kind"],
                     visibility=node["visibility"],
                     user=author,
