@@ -70,4 +70,4 @@ def test_demo_shows_reusable_blocks(demo):
     sop = Section.objects.get(title="客户接待标准流程")
     staff = render_revision(sop.published_revision, "internal:").html
     public = render_revision(sop.published_revision, "public").html
-    assert "工号 XXXX" in staff and "工号 XXXX" not in public
+    assert "工号 1024" in staff and "工号 1024" not in public
