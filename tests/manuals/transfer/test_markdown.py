@@ -249,10 +249,10 @@ def test_zip_with_gbk_file_names(tmp_path, admin_user):
     names come back readable."""
     path = tmp_path / "w.zip"
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr("01-XXXX.md", "正文".encode())
+        z.writestr("01-abcd.md", "正文".encode())
     # zipfile always flags non-ASCII names as UTF-8: put the GBK bytes in by hand.
     path.write_bytes(
-        path.read_bytes().replace(b"01-XXXX.md", "01-退款.md".encode("gbk"))
+        path.read_bytes().replace(b"01-abcd.md", "01-退款.md".encode("gbk"))
     )
     plan = read_source(path)
     assert [n.title for n in plan.roots] == ["退款"]
