@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from manuals.collaboration import conflict_message
 from manuals.models import Section
 from manuals.permissions import can_read
 
@@ -126,14 +127,7 @@ def entry_edit(request, pk):
                 base_answer=conflict.current.answer,
             )
             form = EntryForm(sections=_sections_for(request.user), initial=data)
-            messages.error(
-                request,
-                _(
-                    "Someone else changed the same lines since you started. Your text "
-                    "is below with both versions marked; resolve the marked parts and "
-                    "save."
-                ),
-            )
+            messages.error(request, conflict_message())
         else:
             if saved.was_merged:
                 messages.success(

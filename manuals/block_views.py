@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from . import blocks
 from .block_forms import BlockCreateForm, BlockRevisionForm
+from .collaboration import conflict_message
 from .diff import side_by_side
 from .models import Block, BlockRevision
 from .permissions import audience_key, can_edit, can_read_internal
@@ -192,14 +193,7 @@ def block_edit(request, key):
                     "message": data["message"],
                 },
             )
-            messages.error(
-                request,
-                _(
-                    "Someone else changed the same lines since you started. Your text "
-                    "is below with both versions marked; resolve the marked parts and "
-                    "save."
-                ),
-            )
+            messages.error(request, conflict_message())
     return render(
         request,
         "manuals/blocks/form.html",

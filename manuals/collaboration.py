@@ -30,6 +30,14 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("You do not have permission to do that."))
 
 
+def conflict_message() -> str:
+    """What an editor reads when their save overlaps someone else's."""
+    return _(
+        "Someone else changed the same lines since you started. Your text is below "
+        "with both versions marked; resolve the marked parts and save."
+    )
+
+
 # Drafts -------------------------------------------------------------------------
 
 

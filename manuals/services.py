@@ -416,6 +416,17 @@ def move_section(section: Section, target: Section, position: str, *, user) -> S
     return section
 
 
+def _settings_snapshot(section: Section) -> dict:
+    """What the audit log compares before and after a settings change."""
+    return {
+        "kind": section.kind,
+        "visibility": section.visibility,
+        "groups": sorted(g.pk for g in section.groups.all()),
+        "owner": section.owner_id,
+        "review_by": section.review_by.isoformat() if section.review_by else None,
+    }
+
+
 @transaction.atomic
 def update_section_settings(
     section: Section,
@@ -431,13 +442,7 @@ def update_section_settings(
     """Change what no revision holds: kind, visibility, owner, review date, tags."""
     _require(permissions.can_edit(user, section))
     section = Section.objects.get(pk=section.pk)
-    before = {
-        "kind": section.kind,
-        "visibility": section.visibility,
-        "groups": sorted(g.pk for g in section.groups.all()),
-        "owner": section.owner_id,
-        "review_by": section.review_by.isoformat() if section.review_by else None,
-    }
+    before = _settings_snapshot(section)
     section.kind = kind
     section.visibility = visibility
     section.owner = owner
@@ -454,13 +459,7 @@ def update_section_settings(
     )
     _clamp_subtree(section)
     section.refresh_from_db()
-    after = {
-        "kind": section.kind,
-        "visibility": section.visibility,
-        "groups": sorted(g.pk for g in section.groups.all()),
-        "owner": section.owner_id,
-        "review_by": section.review_by.isoformat() if section.review_by else None,
-    }
+    after = _settings_snapshot(section)
     changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changed:
         action = (

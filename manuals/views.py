@@ -208,14 +208,7 @@ def section_edit(request, pk):
                     "resolves": result.draft.pk,
                 },
             )
-            messages.error(
-                request,
-                _(
-                    "Someone else changed the same lines since you started. Your text "
-                    "is below with both versions marked; resolve the marked parts and "
-                    "save."
-                ),
-            )
+            messages.error(request, collaboration.conflict_message())
     return render(
         request,
         "manuals/section_form.html",
