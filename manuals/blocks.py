@@ -210,6 +210,7 @@ def usages(block: Block) -> list[dict]:
             {
                 "object": obj,
                 "type": usage.content_type.model,
+                "type_label": obj._meta.verbose_name,
                 "pinned": usage.pinned,
                 "outdated": usage.pinned is not None
                 and latest is not None
