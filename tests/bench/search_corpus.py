@@ -7,6 +7,7 @@ mixed with some English and Traditional-script sections.
 
 import random
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 
 from manuals.search.registry import PUBLIC, STAFF, SearchDocument, Variant
 
@@ -72,11 +73,14 @@ class Corpus:
         vocab += filler[len(common) * 8 :] + self.rare
         self.vocab = vocab
         self.weights = [1 / (r + 1) for r in range(len(vocab))]
+        # Cumulative once: rng.choices(weights=...) re-sums all of them per call, which
+        # made generating 50,000 sections take minutes. Same draws, same corpus.
+        self.cum_weights = list(accumulate(self.weights))
 
     def sentence(self) -> str:
         rng = self.rng
         n = rng.randint(6, 14)
-        words = rng.choices(self.vocab, weights=self.weights, k=n)
+        words = rng.choices(self.vocab, cum_weights=self.cum_weights, k=n)
         roll = rng.random()
         if roll < 0.3:
             words[rng.randrange(n)] = rng.choice(self.products)

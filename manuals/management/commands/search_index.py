@@ -1,10 +1,11 @@
-"""`manage.py search_index --rebuild | --check [--fix]`: rebuild or verify the index."""
+"""`manage.py search_index --rebuild | --check [--fix] | --optimize`: rebuild, verify
+or compact the index."""
 
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from manuals.search import services
+from manuals.search import get_search_backend, services
 from manuals.search.backends.base import IndexBusy
 from manuals.search.registry import get_builder
 
@@ -13,13 +14,15 @@ class Command(BaseCommand):
     help = (
         "Rebuild the search index from the database (--rebuild), or report documents "
         "whose indexed text differs from the database (--check, exit code 1 when "
-        "any does; --fix repairs them)."
+        "any does; --fix repairs them), or merge its segments (--optimize, for "
+        "backends that have segments)."
     )
 
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group(required=True)
         group.add_argument("--rebuild", action="store_true")
         group.add_argument("--check", action="store_true")
+        group.add_argument("--optimize", action="store_true")
         parser.add_argument(
             "--fix", action="store_true", help="With --check: repair what differs."
         )
@@ -29,6 +32,8 @@ class Command(BaseCommand):
         try:
             if options["rebuild"]:
                 self.rebuild(progress=not options["no_progress"])
+            elif options["optimize"]:
+                self.optimize()
             else:
                 self.check_index(fix=options["fix"])
         except IndexBusy as exc:
@@ -55,6 +60,14 @@ class Command(BaseCommand):
         if show:
             self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Indexed {count} documents."))
+
+    def optimize(self):
+        optimize = getattr(get_search_backend(), "optimize", None)
+        if optimize is None:
+            self.stdout.write("This search backend has nothing to optimize.")
+            return
+        count = optimize()
+        self.stdout.write(self.style.SUCCESS(f"Merged the index: {count} documents."))
 
     def check_index(self, *, fix: bool):
         report = services.check_index()
