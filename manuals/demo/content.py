@@ -25,14 +25,18 @@ def _node(key, title, kind, body, *, visibility="internal", tags=(), children=()
 # ---------------------------------------------------------------------------
 
 _CH_PHILOSOPHY = _node(
-    "ch_philosophy", "第一章 服务理念与沟通技巧", "chapter",
+    "ch_philosophy",
+    "第一章 服务理念与沟通技巧",
+    "chapter",
     """
     本章介绍云帆科技的服务理念，以及倾听、同理心和首次解决率等核心沟通能力。所有一线客服在上岗前都必须完成本章的学习。
     """,
     tags=["服务理念"],
     children=[
         _node(
-            "service_values", "云帆服务理念与价值观", "article",
+            "service_values",
+            "云帆服务理念与价值观",
+            "article",
             """
             ## 我们的服务承诺
 
@@ -59,7 +63,9 @@ _CH_PHILOSOPHY = _node(
             tags=["服务理念", "价值观"],
         ),
         _node(
-            "active_listening", "积极倾听的五个步骤", "best_practice",
+            "active_listening",
+            "积极倾听的五个步骤",
+            "best_practice",
             """
             ## 为什么倾听很重要
 
@@ -80,7 +86,9 @@ _CH_PHILOSOPHY = _node(
             tags=["倾听", "沟通技巧"],
         ),
         _node(
-            "empathy_phrases", "同理心表达与安抚话术", "best_practice",
+            "empathy_phrases",
+            "同理心表达与安抚话术",
+            "best_practice",
             """
             ## 同理心不等于认错
 
@@ -107,7 +115,9 @@ _CH_PHILOSOPHY = _node(
             tags=["同理心", "安抚", "话术"],
         ),
         _node(
-            "first_contact_resolution", "提升首次解决率（FCR）的方法", "best_practice",
+            "first_contact_resolution",
+            "提升首次解决率（FCR）的方法",
+            "best_practice",
             """
             ## 什么是首次解决率
 
@@ -130,7 +140,9 @@ _CH_PHILOSOPHY = _node(
             tags=["首次解决率", "效率"],
         ),
         _node(
-            "language_guidelines", "服务用语规范与禁用语清单", "best_practice",
+            "language_guidelines",
+            "服务用语规范与禁用语清单",
+            "best_practice",
             """
             ## 基本要求
 
@@ -161,14 +173,18 @@ _CH_PHILOSOPHY = _node(
 # ---------------------------------------------------------------------------
 
 _CH_POLICIES = _node(
-    "ch_policies", "第二章 服务政策", "chapter",
+    "ch_policies",
+    "第二章 服务政策",
+    "chapter",
     """
     本章汇总退换货、保修、隐私、发票和优惠券等对客户有约束力的政策。答复客户时必须以本章的最新版本为准，不得自行承诺政策以外的条件。
     """,
     tags=["政策"],
     children=[
         _node(
-            "return_policy", "退货、退款与换货政策", "policy",
+            "return_policy",
+            "退货、退款与换货政策",
+            "policy",
             """
             ## 政策概述
 
@@ -193,7 +209,9 @@ _CH_POLICIES = _node(
             tags=["退货", "退款", "换货"],
             children=[
                 _node(
-                    "seven_day_returns", "七天无理由退货的适用范围", "policy",
+                    "seven_day_returns",
+                    "七天无理由退货的适用范围",
+                    "policy",
                     """
                     ## 适用条件
 
@@ -215,7 +233,9 @@ _CH_POLICIES = _node(
                     tags=["退货", "七天无理由"],
                 ),
                 _node(
-                    "refund_timing", "退款时效与原路退回规则", "policy",
+                    "refund_timing",
+                    "退款时效与原路退回规则",
+                    "policy",
                     """
                     ## 退款时限
 
@@ -239,7 +259,9 @@ _CH_POLICIES = _node(
                     tags=["退款", "时效"],
                 ),
                 _node(
-                    "exchange_conditions", "换货条件与质量问题判定标准", "policy",
+                    "exchange_conditions",
+                    "换货条件与质量问题判定标准",
+                    "policy",
                     """
                     ## 判定标准
 
@@ -263,7 +285,9 @@ _CH_POLICIES = _node(
             ],
         ),
         _node(
-            "warranty_policy", "保修政策与保修期限", "policy",
+            "warranty_policy",
+            "保修政策与保修期限",
+            "policy",
             """
             ## 保修期限
 
@@ -289,7 +313,9 @@ _CH_POLICIES = _node(
             tags=["保修", "维修"],
             children=[
                 _node(
-                    "warranty_exclusions", "保修除外情形与人为损坏认定", "policy",
+                    "warranty_exclusions",
+                    "保修除外情形与人为损坏认定",
+                    "policy",
                     """
                     ## 不在免费保修范围内的情形
 
@@ -313,7 +339,9 @@ _CH_POLICIES = _node(
             ],
         ),
         _node(
-            "privacy_policy", "隐私与个人数据保护规范", "policy",
+            "privacy_policy",
+            "隐私与个人数据保护规范",
+            "policy",
             """
             ## 基本原则
 
@@ -343,7 +371,9 @@ _CH_POLICIES = _node(
             tags=["隐私", "数据保护"],
         ),
         _node(
-            "invoice_policy", "发票开具与补开政策", "policy",
+            "invoice_policy",
+            "发票开具与补开政策",
+            "policy",
             """
             ## 发票类型
 
@@ -366,7 +396,9 @@ _CH_POLICIES = _node(
             tags=["发票"],
         ),
         _node(
-            "coupon_price_protection", "优惠券使用与价格保护规则", "policy",
+            "coupon_price_protection",
+            "优惠券使用与价格保护规则",
+            "policy",
             """
             ## 优惠券使用规则
 
@@ -403,14 +435,18 @@ _CH_POLICIES = _node(
 # ---------------------------------------------------------------------------
 
 _CH_PRODUCTS = _node(
-    "ch_products", "第三章 产品与会员服务", "chapter",
+    "ch_products",
+    "第三章 产品与会员服务",
+    "chapter",
     """
     本章介绍云帆主要产品的规格和常见问题，以及会员等级、积分和物流配送服务。回答产品问题前，请先确认客户设备的具体型号。
     """,
     tags=["产品"],
     children=[
         _node(
-            "product_overview", "云帆产品线总览", "article",
+            "product_overview",
+            "云帆产品线总览",
+            "article",
             """
             ## 产品线
 
@@ -432,7 +468,9 @@ _CH_PRODUCTS = _node(
             tags=["产品", "型号"],
         ),
         _node(
-            "smart_speaker_x2", "Smart Speaker X2 智能音箱", "product",
+            "smart_speaker_x2",
+            "Smart Speaker X2 智能音箱",
+            "product",
             """
             ## 产品概述
 
@@ -464,7 +502,9 @@ _CH_PRODUCTS = _node(
             tags=["智能音箱", "产品"],
         ),
         _node(
-            "buds_pro2", "云帆 Buds Pro 2 降噪耳机", "product",
+            "buds_pro2",
+            "云帆 Buds Pro 2 降噪耳机",
+            "product",
             """
             ## 产品概述
 
@@ -493,7 +533,9 @@ _CH_PRODUCTS = _node(
             tags=["耳机", "产品"],
         ),
         _node(
-            "band5", "云帆手环 Band 5", "product",
+            "band5",
+            "云帆手环 Band 5",
+            "product",
             """
             ## 产品概述
 
@@ -522,7 +564,9 @@ _CH_PRODUCTS = _node(
             tags=["手环", "可穿戴"],
         ),
         _node(
-            "membership_tiers", "会员等级与 VIP 专属权益", "product",
+            "membership_tiers",
+            "会员等级与 VIP 专属权益",
+            "product",
             """
             ## 会员等级
 
@@ -544,7 +588,9 @@ _CH_PRODUCTS = _node(
             tags=["会员", "VIP"],
             children=[
                 _node(
-                    "member_points", "会员积分获取与抵扣规则", "policy",
+                    "member_points",
+                    "会员积分获取与抵扣规则",
+                    "policy",
                     """
                     ## 积分获取
 
@@ -571,7 +617,9 @@ _CH_PRODUCTS = _node(
             ],
         ),
         _node(
-            "shipping_logistics", "物流配送与快递时效说明", "article",
+            "shipping_logistics",
+            "物流配送与快递时效说明",
+            "article",
             """
             ## 合作快递
 
@@ -606,14 +654,18 @@ _CH_PRODUCTS = _node(
 # ---------------------------------------------------------------------------
 
 _CH_SOPS = _node(
-    "ch_sops", "第四章 标准作业流程（SOP）", "chapter",
+    "ch_sops",
+    "第四章 标准作业流程（SOP）",
+    "chapter",
     """
     本章规定接待、工单、退货、物流异常和账号安全等日常工作的标准步骤，以及电话、在线聊天和邮件三个渠道的服务规范。遇到流程未覆盖的情况，请按升级流程处理。
     """,
     tags=["SOP", "流程"],
     children=[
         _node(
-            "reception_sop", "客户接待标准流程", "sop",
+            "reception_sop",
+            "客户接待标准流程",
+            "sop",
             """
             ## 目的
 
@@ -640,7 +692,9 @@ _CH_SOPS = _node(
             tags=["接待", "流程"],
         ),
         _node(
-            "ticket_sop", "工单创建、分派与关闭流程", "sop",
+            "ticket_sop",
+            "工单创建、分派与关闭流程",
+            "sop",
             """
             ## 目的
 
@@ -672,7 +726,9 @@ _CH_SOPS = _node(
             tags=["工单", "CRM", "SLA"],
         ),
         _node(
-            "return_sop", "退货退款操作步骤", "sop",
+            "return_sop",
+            "退货退款操作步骤",
+            "sop",
             """
             ## 目的
 
@@ -698,14 +754,18 @@ _CH_SOPS = _node(
             tags=["退货", "退款", "流程"],
         ),
         _node(
-            "channel_standards", "多渠道服务规范", "sop",
+            "channel_standards",
+            "多渠道服务规范",
+            "sop",
             """
             云帆客服通过电话、在线聊天和邮件三个渠道为客户提供服务。各渠道的响应时限和书写要求不同，下面分渠道说明。切换渠道时（例如从聊天转为电话回访），须在工单中注明。
             """,
             tags=["渠道"],
             children=[
                 _node(
-                    "phone_channel", "电话渠道服务规范", "sop",
+                    "phone_channel",
+                    "电话渠道服务规范",
+                    "sop",
                     """
                     ## 服务时间
 
@@ -725,7 +785,9 @@ _CH_SOPS = _node(
                     tags=["电话", "热线"],
                 ),
                 _node(
-                    "chat_channel", "在线聊天服务规范", "sop",
+                    "chat_channel",
+                    "在线聊天服务规范",
+                    "sop",
                     """
                     ## 响应时限
 
@@ -747,7 +809,9 @@ _CH_SOPS = _node(
                     tags=["在线聊天"],
                 ),
                 _node(
-                    "email_channel", "邮件渠道服务规范", "sop",
+                    "email_channel",
+                    "邮件渠道服务规范",
+                    "sop",
                     """
                     ## 回复时限
 
@@ -777,7 +841,9 @@ _CH_SOPS = _node(
             ],
         ),
         _node(
-            "lost_parcel_sop", "快递丢失与破损处理流程", "sop",
+            "lost_parcel_sop",
+            "快递丢失与破损处理流程",
+            "sop",
             """
             ## 适用情形
 
@@ -798,7 +864,9 @@ _CH_SOPS = _node(
             tags=["快递丢失", "物流", "破损"],
         ),
         _node(
-            "account_security_sop", "账号被盗与异常登录处理流程", "sop",
+            "account_security_sop",
+            "账号被盗与异常登录处理流程",
+            "sop",
             """
             ## 目的
 
@@ -827,14 +895,18 @@ _CH_SOPS = _node(
 # ---------------------------------------------------------------------------
 
 _CH_DIFFICULT = _node(
-    "ch_difficult", "第五章 冲突处理与疑难客户", "chapter",
+    "ch_difficult",
+    "第五章 冲突处理与疑难客户",
+    "chapter",
     """
     本章提供处理愤怒客户、高额索赔、媒体曝光威胁和反复来电等情况的原则与示范话术。话术仅供参考，请结合实际情况灵活运用。
     """,
     tags=["投诉", "冲突处理"],
     children=[
         _node(
-            "difficult_principles", "疑难客户应对原则", "best_practice",
+            "difficult_principles",
+            "疑难客户应对原则",
+            "best_practice",
             """
             ## 为什么重要
 
@@ -855,7 +927,9 @@ _CH_DIFFICULT = _node(
             tags=["投诉", "沟通技巧"],
         ),
         _node(
-            "scenario_angry", "情景演练：愤怒客户", "scenario",
+            "scenario_angry",
+            "情景演练：愤怒客户",
+            "scenario",
             """
             ## 情景
 
@@ -884,7 +958,9 @@ _CH_DIFFICULT = _node(
             tags=["愤怒客户", "安抚"],
         ),
         _node(
-            "scenario_compensation", "情景演练：客户提出高额索赔", "scenario",
+            "scenario_compensation",
+            "情景演练：客户提出高额索赔",
+            "scenario",
             """
             ## 情景
 
@@ -916,7 +992,9 @@ _CH_DIFFICULT = _node(
             tags=["索赔", "赔偿"],
         ),
         _node(
-            "scenario_media_threat", "情景演练：客户威胁向媒体曝光", "scenario",
+            "scenario_media_threat",
+            "情景演练：客户威胁向媒体曝光",
+            "scenario",
             """
             ## 情景
 
@@ -941,7 +1019,9 @@ _CH_DIFFICULT = _node(
             tags=["投诉", "舆情"],
         ),
         _node(
-            "scenario_repeat_caller", "情景演练：反复来电的客户", "scenario",
+            "scenario_repeat_caller",
+            "情景演练：反复来电的客户",
+            "scenario",
             """
             ## 情景
 
@@ -966,7 +1046,9 @@ _CH_DIFFICULT = _node(
             tags=["反复来电", "投诉"],
         ),
         _node(
-            "hk_tw_customers", "港澳台客户服务要点", "best_practice",
+            "hk_tw_customers",
+            "港澳台客户服务要点",
+            "best_practice",
             """
             ## 语言与称呼
 
@@ -1002,14 +1084,18 @@ _CH_DIFFICULT = _node(
 # ---------------------------------------------------------------------------
 
 _CH_ESCALATION = _node(
-    "ch_escalation", "第六章 问题升级机制", "chapter",
+    "ch_escalation",
+    "第六章 问题升级机制",
+    "chapter",
     """
     当问题超出一线客服的权限、涉及安全风险或可能引发公众关注时，必须按本章规定的阈值和时限升级。升级不是推卸责任，升级之后原客服仍要跟进到结案。
     """,
     tags=["升级"],
     children=[
         _node(
-            "escalation_matrix", "升级标准与处理时限矩阵", "escalation",
+            "escalation_matrix",
+            "升级标准与处理时限矩阵",
+            "escalation",
             """
             ## 何时升级
 
@@ -1037,7 +1123,9 @@ _CH_ESCALATION = _node(
             tags=["升级", "SLA"],
         ),
         _node(
-            "escalation_handover", "升级交接与信息填写规范", "sop",
+            "escalation_handover",
+            "升级交接与信息填写规范",
+            "sop",
             """
             ## 交接内容
 
@@ -1060,7 +1148,9 @@ _CH_ESCALATION = _node(
             tags=["升级", "交接"],
         ),
         _node(
-            "major_incident", "重大客诉与舆情事件处理", "escalation",
+            "major_incident",
+            "重大客诉与舆情事件处理",
+            "escalation",
             """
             ## 什么是重大客诉
 
@@ -1091,14 +1181,18 @@ _CH_ESCALATION = _node(
 # ---------------------------------------------------------------------------
 
 _CH_QUALITY = _node(
-    "ch_quality", "第七章 质量保证与持续改进", "chapter",
+    "ch_quality",
+    "第七章 质量保证与持续改进",
+    "chapter",
     """
     本章说明质检评分标准、客户满意度调查和内部反馈机制。质检的目的是帮助每位客服成长，而不是为了扣分。
     """,
     tags=["质检", "改进"],
     children=[
         _node(
-            "qa_scorecard", "质检评分表与评分细则", "article",
+            "qa_scorecard",
+            "质检评分表与评分细则",
+            "article",
             """
             ## 抽检规则
 
@@ -1130,7 +1224,9 @@ _CH_QUALITY = _node(
             tags=["质检", "评分"],
         ),
         _node(
-            "satisfaction_survey", "客户满意度调查（CSAT 与 NPS）", "article",
+            "satisfaction_survey",
+            "客户满意度调查（CSAT 与 NPS）",
+            "article",
             """
             ## 调查方式
 
@@ -1151,7 +1247,9 @@ _CH_QUALITY = _node(
             tags=["满意度调查", "CSAT"],
         ),
         _node(
-            "submit_feedback", "如何提交反馈与改进建议", "article",
+            "submit_feedback",
+            "如何提交反馈与改进建议",
+            "article",
             """
             ## 哪些情况需要反馈
 
@@ -1181,14 +1279,18 @@ _CH_QUALITY = _node(
 # ---------------------------------------------------------------------------
 
 _CH_ONBOARDING = _node(
-    "ch_onboarding", "第八章 新员工入职与培训", "chapter",
+    "ch_onboarding",
+    "第八章 新员工入职与培训",
+    "chapter",
     """
     本章是新客服入职前 30 天的培训计划和导师制度说明。新员工通过全部考核后，才能独立上线接待客户。
     """,
     tags=["培训", "入职"],
     children=[
         _node(
-            "training_plan", "新员工 30 天培训计划", "article",
+            "training_plan",
+            "新员工 30 天培训计划",
+            "article",
             """
             培训分为理论学习、跟岗实践和独立上线三个阶段。每个阶段结束时由导师和培训主管共同评估，未通过的可以延长一周。各阶段的具体安排见下级章节。
 
@@ -1201,7 +1303,9 @@ _CH_ONBOARDING = _node(
             tags=["培训", "入职"],
             children=[
                 _node(
-                    "training_week1", "第一周：理论学习与系统操作", "article",
+                    "training_week1",
+                    "第一周：理论学习与系统操作",
+                    "article",
                     """
                     ## 学习内容
 
@@ -1218,7 +1322,9 @@ _CH_ONBOARDING = _node(
                     tags=["培训"],
                 ),
                 _node(
-                    "training_week2_3", "第二至三周：跟岗实践", "article",
+                    "training_week2_3",
+                    "第二至三周：跟岗实践",
+                    "article",
                     """
                     ## 安排
 
@@ -1235,7 +1341,9 @@ _CH_ONBOARDING = _node(
                     tags=["培训", "跟岗"],
                 ),
                 _node(
-                    "training_week4", "第四周：独立上线与结业考核", "article",
+                    "training_week4",
+                    "第四周：独立上线与结业考核",
+                    "article",
                     """
                     ## 考核内容
 
@@ -1254,7 +1362,9 @@ _CH_ONBOARDING = _node(
             ],
         ),
         _node(
-            "mentorship", "导师制度与辅导要求", "best_practice",
+            "mentorship",
+            "导师制度与辅导要求",
+            "best_practice",
             """
             ## 导师资格
 
@@ -1281,14 +1391,18 @@ _CH_ONBOARDING = _node(
 # ---------------------------------------------------------------------------
 
 _CH_RESOURCES = _node(
-    "ch_resources", "第九章 工具与资源", "chapter",
+    "ch_resources",
+    "第九章 工具与资源",
+    "chapter",
     """
     本章汇总客服日常使用的内部系统、常用联系人、回复模板和内部常见问题。所有系统链接都需要使用公司账号登录。
     """,
     tags=["资源"],
     children=[
         _node(
-            "internal_systems", "内部系统与工具一览", "resource",
+            "internal_systems",
+            "内部系统与工具一览",
+            "resource",
             """
             ## 资源
 
@@ -1308,7 +1422,9 @@ _CH_RESOURCES = _node(
             tags=["系统", "工具"],
         ),
         _node(
-            "contact_list", "常用内部联系人", "resource",
+            "contact_list",
+            "常用内部联系人",
+            "resource",
             """
             ## 联系人
 
@@ -1329,7 +1445,9 @@ _CH_RESOURCES = _node(
             tags=["联系人"],
         ),
         _node(
-            "reply_templates", "常用回复模板库", "resource",
+            "reply_templates",
+            "常用回复模板库",
+            "resource",
             """
             ## 模板列表
 
@@ -1352,7 +1470,9 @@ _CH_RESOURCES = _node(
             tags=["模板", "话术"],
         ),
         _node(
-            "agent_faq", "客服内部常见问题解答", "article",
+            "agent_faq",
+            "客服内部常见问题解答",
+            "article",
             """
             ## 客户没有订单号怎么办？
 
@@ -1381,7 +1501,9 @@ _CH_RESOURCES = _node(
 
 
 TRAINING_MANUAL = _node(
-    "training_manual", "云帆科技客户服务培训手册", "manual",
+    "training_manual",
+    "云帆科技客户服务培训手册",
+    "manual",
     """
     本手册是云帆科技客户服务中心的内部培训教材，覆盖服务理念、服务政策、产品知识、标准流程、疑难场景、升级机制与质检标准。新同事请按章节顺序学习，老同事可以通过搜索快速查找具体条款。
     """,
@@ -1405,7 +1527,9 @@ TRAINING_MANUAL = _node(
 # ---------------------------------------------------------------------------
 
 HELP_CENTER = _node(
-    "help_center", "云帆科技帮助中心", "manual",
+    "help_center",
+    "云帆科技帮助中心",
+    "manual",
     """
     欢迎来到云帆科技帮助中心。这里汇集了订单、售后、账号与会员等常见问题的解答，大部分问题都可以在这里自助解决；如果仍需要帮助，请通过“联系我们”页面找到我们。
     """,
@@ -1413,7 +1537,9 @@ HELP_CENTER = _node(
     tags=["帮助中心"],
     children=[
         _node(
-            "hc_orders", "订单与支付", "chapter",
+            "hc_orders",
+            "订单与支付",
+            "chapter",
             """
             关于下单、支付方式和物流查询的常见问题。
             """,
@@ -1421,7 +1547,9 @@ HELP_CENTER = _node(
             tags=["订单"],
             children=[
                 _node(
-                    "hc_track_order", "如何查询订单状态与物流进度？", "article",
+                    "hc_track_order",
+                    "如何查询订单状态与物流进度？",
+                    "article",
                     """
                     ## 在哪里查看订单
 
@@ -1443,7 +1571,9 @@ HELP_CENTER = _node(
                     tags=["物流", "订单"],
                 ),
                 _node(
-                    "hc_payment", "支持哪些支付方式？可以分期吗？", "article",
+                    "hc_payment",
+                    "支持哪些支付方式？可以分期吗？",
+                    "article",
                     """
                     ## 支付方式
 
@@ -1470,7 +1600,9 @@ HELP_CENTER = _node(
             ],
         ),
         _node(
-            "hc_after_sales", "退换货与售后服务", "chapter",
+            "hc_after_sales",
+            "退换货与售后服务",
+            "chapter",
             """
             关于退货、退款、换货、保修维修和发票的说明。
             """,
@@ -1478,7 +1610,9 @@ HELP_CENTER = _node(
             tags=["售后"],
             children=[
                 _node(
-                    "hc_returns", "如何申请退货和退款？", "article",
+                    "hc_returns",
+                    "如何申请退货和退款？",
+                    "article",
                     """
                     ## 我的商品可以退吗？
 
@@ -1504,7 +1638,9 @@ HELP_CENTER = _node(
                     tags=["退货", "退款"],
                 ),
                 _node(
-                    "hc_repairs", "保修期限与维修服务", "article",
+                    "hc_repairs",
+                    "保修期限与维修服务",
+                    "article",
                     """
                     ## 保修期是多久？
 
@@ -1523,7 +1659,9 @@ HELP_CENTER = _node(
                     tags=["保修", "维修"],
                 ),
                 _node(
-                    "hc_invoice", "如何开具或修改发票？", "article",
+                    "hc_invoice",
+                    "如何开具或修改发票？",
+                    "article",
                     """
                     ## 发票什么时候开？
 
@@ -1543,7 +1681,9 @@ HELP_CENTER = _node(
             ],
         ),
         _node(
-            "hc_account", "账号与会员", "chapter",
+            "hc_account",
+            "账号与会员",
+            "chapter",
             """
             关于账号安全、会员等级、积分和优惠券的常见问题。
             """,
@@ -1551,7 +1691,9 @@ HELP_CENTER = _node(
             tags=["账号", "会员"],
             children=[
                 _node(
-                    "hc_account_security", "账号安全与密码找回", "article",
+                    "hc_account_security",
+                    "账号安全与密码找回",
+                    "article",
                     """
                     ## 忘记密码
 
@@ -1572,7 +1714,9 @@ HELP_CENTER = _node(
                     tags=["账号安全"],
                 ),
                 _node(
-                    "hc_points_coupons", "会员积分与优惠券常见问题", "article",
+                    "hc_points_coupons",
+                    "会员积分与优惠券常见问题",
+                    "article",
                     """
                     ## 积分怎么获得、怎么用？
 
@@ -1596,7 +1740,9 @@ HELP_CENTER = _node(
             ],
         ),
         _node(
-            "hc_hk_tw", "港澳台地区购物与售后说明", "article",
+            "hc_hk_tw",
+            "港澳台地区购物与售后说明",
+            "article",
             """
             ## 服务范围
 
@@ -1616,7 +1762,9 @@ HELP_CENTER = _node(
             tags=["港澳台", "繁体"],
         ),
         _node(
-            "hc_contact", "联系我们", "article",
+            "hc_contact",
+            "联系我们",
+            "article",
             """
             ## 联系方式
 
@@ -1635,7 +1783,9 @@ HELP_CENTER = _node(
             tags=["联系方式"],
         ),
         _node(
-            "hc_maintenance", "帮助中心内容维护说明（内部）", "article",
+            "hc_maintenance",
+            "帮助中心内容维护说明（内部）",
+            "article",
             """
             本页仅内部员工可见，说明帮助中心文章的维护要求。
 
@@ -1665,21 +1815,27 @@ HELP_CENTER = _node(
 # ---------------------------------------------------------------------------
 
 SUPERVISOR_HANDBOOK = _node(
-    "supervisor_handbook", "客服主管工作手册", "manual",
+    "supervisor_handbook",
+    "客服主管工作手册",
+    "manual",
     """
     本手册面向客服组长和主管，涵盖排班、指标管理、大促保障和团队关怀等管理工作。一线客服可以参考了解，但其中的审批权限仅适用于管理岗位。
     """,
     tags=["管理"],
     children=[
         _node(
-            "sup_operations", "团队运营与管理", "chapter",
+            "sup_operations",
+            "团队运营与管理",
+            "chapter",
             """
             日常运营管理的方法与标准，帮助组长让团队在服务质量和效率之间保持平衡。
             """,
             tags=["管理", "运营"],
             children=[
                 _node(
-                    "scheduling", "排班与人力规划", "sop",
+                    "scheduling",
+                    "排班与人力规划",
+                    "sop",
                     """
                     ## 目的
 
@@ -1702,7 +1858,9 @@ SUPERVISOR_HANDBOOK = _node(
                     tags=["排班"],
                 ),
                 _node(
-                    "sla_dashboard", "服务指标看板与 SLA 管理", "article",
+                    "sla_dashboard",
+                    "服务指标看板与 SLA 管理",
+                    "article",
                     """
                     ## 核心指标
 
@@ -1724,7 +1882,9 @@ SUPERVISOR_HANDBOOK = _node(
                     tags=["SLA", "指标"],
                 ),
                 _node(
-                    "peak_season", "大促期间服务保障方案", "sop",
+                    "peak_season",
+                    "大促期间服务保障方案",
+                    "sop",
                     """
                     ## 适用范围
 
@@ -1744,7 +1904,9 @@ SUPERVISOR_HANDBOOK = _node(
                     tags=["大促", "应急"],
                 ),
                 _node(
-                    "agent_wellbeing", "客服情绪健康与团队关怀", "best_practice",
+                    "agent_wellbeing",
+                    "客服情绪健康与团队关怀",
+                    "best_practice",
                     """
                     ## 为什么重要
 

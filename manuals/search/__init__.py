@@ -3,7 +3,8 @@
 `get_search_backend()` returns the configured backend. The loader copies Django's cache
 loader (django.core.cache), as Wagtail's search backends do: a settings dict with a
 dotted BACKEND path, `import_string`, and an ImproperlyConfigured subclass for a bad
-setting.
+setting. Short aliases ("whoosh", "postgres") name the bundled backends, so
+`KB_SEARCH_BACKEND=postgres` in the environment is enough.
 """
 
 import threading
@@ -14,6 +15,11 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 DEFAULT_BACKEND = "manuals.search.backends.whoosh.WhooshSearchBackend"
+BACKEND_ALIASES = {
+    "whoosh": DEFAULT_BACKEND,
+    "postgres": "manuals.search.backends.postgres.PostgresSearchBackend",
+    "postgresql": "manuals.search.backends.postgres.PostgresSearchBackend",
+}
 
 
 class InvalidSearchBackendError(ImproperlyConfigured):
@@ -39,8 +45,9 @@ def load_backend(params: dict):
     """Instantiate the backend class `params['BACKEND']` names."""
     from .backends.base import BaseSearchBackend
 
+    path = BACKEND_ALIASES.get(params["BACKEND"], params["BACKEND"])
     try:
-        backend_cls = import_string(params["BACKEND"])
+        backend_cls = import_string(path)
     except ImportError as exc:
         raise InvalidSearchBackendError(
             "Could not find search backend {!r}: {}".format(params["BACKEND"], exc)

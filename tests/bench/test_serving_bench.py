@@ -55,22 +55,32 @@ def _free_port() -> int:
 
 def _wrk() -> str | None:
     if not shutil.which("wrk") and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False,
-                       capture_output=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True
+        )
     return shutil.which("wrk")
 
 
 def _run(args, env):
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def _measure(database_url: str | None, tmp: Path, wrk: str) -> list[tuple]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
-        DJANGO_SETTINGS_MODULE="kbsite.settings", DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_SECURE_SSL="0",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1", KB_DATA_DIR=str(tmp),
+        DJANGO_SETTINGS_MODULE="kbsite.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_SECURE_SSL="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        KB_DATA_DIR=str(tmp),
     )
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -84,9 +94,20 @@ def _measure(database_url: str | None, tmp: Path, wrk: str) -> list[tuple]:
     section = re.search(r"SECTION (\S+)", out).group(1)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "kbsite.wsgi", "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "kbsite.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         for _ in range(100):
@@ -98,16 +119,29 @@ def _measure(database_url: str | None, tmp: Path, wrk: str) -> list[tuple]:
         lua = tmp / "report.lua"
         lua.write_text(LUA)
         rows = []
-        pages = {"section page": section, "home page": "/",
-                 "search page": "/search/?q=%E9%80%80%E8%B4%A7"}
+        pages = {
+            "section page": section,
+            "home page": "/",
+            "search page": "/search/?q=%E9%80%80%E8%B4%A7",
+        }
         for label, path in pages.items():
             url = f"http://127.0.0.1:{port}{path}"
-            args = [wrk, "-t2", "-c8", f"-d{DURATION}s", "-s", str(lua),
-                    "-H", f"Cookie: sessionid={session}", url]
+            args = [
+                wrk,
+                "-t2",
+                "-c8",
+                f"-d{DURATION}s",
+                "-s",
+                str(lua),
+                "-H",
+                f"Cookie: sessionid={session}",
+                url,
+            ]
             subprocess.run([*args[:3], "-d2s", *args[4:]], capture_output=True)  # warm
             result = subprocess.run(args, capture_output=True, text=True, check=True)
             rps, p50, p95, errors = re.search(
-                r"RESULT (\S+) (\S+) (\S+) (\d+)", result.stdout).groups()
+                r"RESULT (\S+) (\S+) (\S+) (\d+)", result.stdout
+            ).groups()
             rows.append((label, float(rps), float(p50), float(p95), int(errors)))
         return rows
     finally:
@@ -124,12 +158,16 @@ def test_pages_under_load(tmp_path):
     if url.startswith("postgres"):
         databases["postgresql"] = url
     print(f"\ngunicorn 2 workers, wrk 2 threads x 8 connections, {DURATION}s per page")
-    print(f"{'database':<11} {'page':<13} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'errors':>7}")
+    print(
+        f"{'database':<11} {'page':<13} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'errors':>7}"
+    )
     for name, database_url in databases.items():
         folder = tmp_path / name
         folder.mkdir()
         for label, rps, p50, p95, errors in _measure(database_url, folder, wrk):
-            print(f"{name:<11} {label:<13} {rps:>8.1f} {p50:>8.2f} {p95:>8.2f} "
-                  f"{errors:>7}")
+            print(
+                f"{name:<11} {label:<13} {rps:>8.1f} {p50:>8.2f} {p95:>8.2f} "
+                f"{errors:>7}"
+            )
             assert errors == 0

@@ -1,7 +1,9 @@
 """`manage.py search_worker`: apply the search outbox in its own process.
 
 For deployments with several web processes (set KB_SEARCH_INLINE=0 there): one worker
-is the index's only writer, so web requests never wait for the index lock.
+is the index's only writer, so web requests never wait for the index lock. Works with
+either backend: the outbox and `backend.batch()` hide whether the index is a whoosh
+folder or PostgreSQL tables.
 """
 
 import logging
@@ -9,7 +11,7 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from manuals.search.backends.base import IndexBusy
 from manuals.search.outbox import apply_pending
@@ -34,7 +36,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, self._stop)
         failures = 0
         while self.running:
-            close_old_connections()
+            if not connection.in_atomic_block:
+                # Between polls as between requests: drop a broken or expired
+                # connection. Not inside a transaction (call_command in a test),
+                # where closing would lose the caller's work.
+                close_old_connections()
             try:
                 done = apply_pending()
                 failures = 0

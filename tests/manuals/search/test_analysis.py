@@ -10,6 +10,8 @@ from manuals.search.analysis import (
     to_simplified,
 )
 
+SEARCH_BACKENDS = ("whoosh",)  # pure analysis: no backend involved
+
 
 def _tokens(analyzer, text):
     return [

@@ -186,6 +186,34 @@ class SearchBackendContract:
 
 
 class TestWhooshBackend(SearchBackendContract):
+    SEARCH_BACKENDS = ("whoosh",)
+
     @pytest.fixture
     def backend(self, search_index):
         return search_index
+
+
+class TestPostgresBackend(SearchBackendContract):
+    """Runs when the test database is PostgreSQL (tests/pg_cluster.sh)."""
+
+    SEARCH_BACKENDS = ("postgres",)
+
+    @pytest.fixture
+    def backend(self, search_index):
+        return search_index
+
+    def test_broad_results_rank_title_matches_among_candidates(
+        self, corpus, admin_user, monkeypatch
+    ):
+        """More matches than CANDIDATES: counts and facets still cover every match,
+        title matches are ranked first, and paging goes past the candidates."""
+        from manuals.search.backends import postgres
+
+        monkeypatch.setattr(postgres, "CANDIDATES", 2)
+        first = self.search(admin_user, "退货", per_page=2)
+        second = self.search(admin_user, "退货", per_page=2, page=2)
+        in_title = {corpus["returns"].pk, corpus["public_returns"].pk}
+        assert first.total == second.total == 5
+        assert sum(dict(first.facets["kind"]).values()) == 5
+        assert set(self.ids(first)) == in_title
+        assert len(self.ids(second)) == 2 and not in_title & set(self.ids(second))
