@@ -8,12 +8,12 @@ in any process, even with a per-process cache.
 """
 
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from . import selectors
-from .models import AuditEntry
+from .models import AuditEntry, ScheduledPublication
 from .permissions import audience_key, can_edit
 
 # Bounds staleness for changes made behind the services' back (e.g. the Django admin).
@@ -44,6 +44,15 @@ def page_navigation(user, section=None, ancestors=()) -> dict:
         prev, nxt = selectors.previous_next(user, section) if section else (None, None)
         tree = selectors.sidebar_tree(user, section, list(ancestors))
         navigation = {
+            # When a scheduled revision of this section falls due (scheduling writes
+            # an audit entry, so this is current): the page publishes it lazily.
+            "publish_due_at": (
+                ScheduledPublication.objects.filter(
+                    section=section, done_at__isnull=True
+                ).aggregate(at=Min("publish_at"))["at"]
+                if section
+                else None
+            ),
             "sidebar_html": render_to_string("includes/tree.html", {"nodes": tree}),
             "prev_section": prev,
             "next_section": nxt,

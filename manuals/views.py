@@ -54,9 +54,9 @@ def _warn_if_narrowed(request, section, wanted: str) -> None:
         messages.warning(request, message % {"vis": section.get_visibility_display()})
 
 
-def _page_context(request, section, ancestors):
+def _page_context(request, section, ancestors, navigation=None):
     return {
-        **page_navigation(request.user, section, ancestors),
+        **(navigation or page_navigation(request.user, section, ancestors)),
         "section": section,
         "ancestors": ancestors,
         "can_edit": can_edit(request.user, section),
@@ -68,8 +68,13 @@ def _page_context(request, section, ancestors):
 
 def section_detail(request, pk, slug=None):
     section, ancestors = _section_or_404(request, pk)
-    if collaboration.publish_due(section=section):
+    navigation = page_navigation(request.user, section, ancestors)
+    due_at = navigation["publish_due_at"]
+    if due_at and due_at <= timezone.now():
+        # A scheduled revision fell due and no cron has published it yet.
+        collaboration.publish_due(section=section)
         section, ancestors = _section_or_404(request, pk)
+        navigation = page_navigation(request.user, section, ancestors)
     if slug != (section.slug or None):
         # Ids make URLs stable; an old or missing slug goes to the canonical address
         # (keeping the query, so ?draft=1 survives).
@@ -82,7 +87,7 @@ def section_detail(request, pk, slug=None):
     rendered = (
         render_revision(revision, request.user, editor=editor) if revision else None
     )
-    context = _page_context(request, section, ancestors)
+    context = _page_context(request, section, ancestors, navigation)
     context.update(
         revision=revision,
         rendered=rendered,
