@@ -66,7 +66,10 @@ def _build_tree(size: int) -> list[int]:
         )
     Section.objects.load_bulk(data)
     now = timezone.now()
-    ids = list(Section.objects.values_list("pk", flat=True))
+    # Only the generated sections (a tree may already hold the demo manual).
+    ids = list(
+        Section.objects.filter(head_revision__isnull=True).values_list("pk", flat=True)
+    )
     Revision.objects.bulk_create(
         [
             Revision(section_id=pk, number=1, title=f"节 {pk}", body=BODY, created=now)
@@ -74,7 +77,8 @@ def _build_tree(size: int) -> list[int]:
         ],
         batch_size=1000,
     )
-    for rev_id, section_id in Revision.objects.values_list("pk", "section_id"):
+    generated = Revision.objects.filter(section_id__in=ids)
+    for rev_id, section_id in generated.values_list("pk", "section_id").iterator():
         Section.objects.filter(pk=section_id).update(
             published_revision_id=rev_id, head_revision_id=rev_id, published_at=now
         )

@@ -20,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DURATION = os.environ.get("KB_BENCH_SERVE_SECONDS", "8")
+SECTIONS = int(os.environ.get("KB_BENCH_SERVE_SECTIONS", "50000"))
 LUA = """
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %.1f %.2f %.2f %d\\n",
@@ -42,6 +43,7 @@ s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 s[HASH_SESSION_KEY] = user.get_session_auth_hash()
 s.create()
 section = Section.objects.filter(depth=3, kind="sop").order_by("path").first()
+print("COUNT", Section.objects.count())
 print("SESSION", s.session_key)
 print("SECTION", section.get_absolute_url())
 """
@@ -87,6 +89,13 @@ def _measure(database_url: str | None, tmp: Path, wrk: str) -> list[tuple]:
         env["DJANGO_CONN_MAX_AGE"] = "60"
     _run(["manage.py", "migrate", "--noinput", "-v0"], env)
     _run(["manage.py", "load_demo"], env)
+    # Grow the tree to SECTIONS with generated manuals beside the demo.
+    grow = (
+        "from tests.bench.test_pages_bench import _build_tree; "
+        f"_build_tree({max(SECTIONS - 81, 0)})"
+    )
+    if SECTIONS > 81:
+        _run(["manage.py", "shell", "-c", grow], env)
     _run(["manage.py", "search_index", "--rebuild"], env)
     _run(["manage.py", "collectstatic", "--noinput", "-v0"], env)
     out = _run(["manage.py", "shell", "-c", SETUP], env).stdout
@@ -157,7 +166,10 @@ def test_pages_under_load(tmp_path):
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         databases["postgresql"] = url
-    print(f"\ngunicorn 2 workers, wrk 2 threads x 8 connections, {DURATION}s per page")
+    print(
+        f"\n{SECTIONS} sections; gunicorn 2 workers, wrk 2 threads x 8 connections, "
+        f"{DURATION}s per page"
+    )
     print(
         f"{'database':<11} {'page':<13} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'errors':>7}"
