@@ -29,6 +29,7 @@ from urllib.parse import unquote
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ..portal import pages, selectors
@@ -158,8 +159,15 @@ def export_portal(
     *,
     live_url: str | None = None,
     progress: Progress | None = None,
+    language: str | None = None,
 ) -> ExportReport:
-    """Write the public portal to `out` (a folder, or a file ending in .zip)."""
+    """Write the public portal to `out` (a folder, or a file ending in .zip), in
+    `language` (the site's default language unless given)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _export_portal(out, live_url=live_url, progress=progress)
+
+
+def _export_portal(out, *, live_url, progress) -> ExportReport:
     started = time.monotonic()
     out = Path(out)
     if live_url is None:

@@ -74,6 +74,7 @@ def test_search_index_runs_from_the_command_line(tmp_path):
         "KB_DATA_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "kbsite.test_settings",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+        "KB_SEARCH_BACKEND": "whoosh",  # its own SQLite database
     }
     run = [sys.executable, "manage.py"]
     subprocess.run([*run, "migrate", "-v0"], cwd=settings.BASE_DIR, env=env, check=True)

@@ -134,3 +134,15 @@ def test_unpublished_and_trashed_sections_are_not_exported(
     files = export_files(tmp_path / "site")
     assert f"a/{portal['refund_public'].pk}.html" not in files
     assert broken_links(files) == []
+
+
+def test_export_speaks_the_site_language_whatever_is_active(portal, tmp_path):
+    """The static site is written in the site's default language (Chinese), even when
+    the command runs in a thread where English happens to be active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        export_portal(tmp_path / "site", live_url="")
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-hans">' in home
+    assert "有什么可以帮您" in home
