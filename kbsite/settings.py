@@ -128,6 +128,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# ModelBackend with fewer queries per page (see kbsite/auth.py).
+AUTHENTICATION_BACKENDS = ["kbsite.auth.KBModelBackend"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -170,8 +173,15 @@ CACHES = {
     )
 }
 
-# Sessions are read on every page: keep them in the cache, backed by the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are read on every page. With a shared cache (KB_CACHE_URL) they are kept
+# there, backed by the database. A per-process cache would let one web worker go on
+# serving a session another worker ended (logout) or changed (an import waiting for
+# confirmation), so without a shared cache they are read from the database.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if os.environ.get("KB_CACHE_URL")
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

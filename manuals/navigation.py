@@ -2,13 +2,13 @@
 the children list.
 
 They change only when the manual changes, and every change the services make writes
-an audit entry, so the newest audit entry id is a change stamp that every process
-reads with one indexed query: a cache entry from before a change is never used again,
-in any process, even with a per-process cache.
+an audit entry, so the audit log gives a change stamp that every process reads with
+one indexed query: a cache entry from before a change is never used again, in any
+process, even with a per-process cache.
 """
 
 from django.core.cache import cache
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min, Subquery
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
@@ -20,18 +20,30 @@ from .permissions import audience_key, can_edit
 NAVIGATION_SECONDS = 600
 
 
-def change_stamp() -> int:
-    return AuditEntry.objects.aggregate(last=Max("id"))["last"] or 0
+# Ids are handed out when a row is written, not when its transaction commits: on
+# PostgreSQL an entry can become visible below the newest id after a reader cached a
+# page under that id. So the stamp also counts the entries among the newest
+# STAMP_WINDOW ids, which such a late commit changes (entries are never deleted).
+STAMP_WINDOW = 1000
 
 
-def page_navigation(user, section=None, ancestors=()) -> dict:
-    """Sidebar HTML, previous/next and children for `section` (home page if None)."""
+def change_stamp() -> str:
+    """Changes whenever an audit entry commits, in whatever order ids were given."""
+    newest = AuditEntry.objects.order_by("-id").values("id")[:1]
+    row = AuditEntry.objects.filter(id__gt=Subquery(newest) - STAMP_WINDOW).aggregate(
+        last=Max("id"), recent=Count("id")
+    )
+    return f"{row['last'] or 0}.{row['recent']}"
+
+
+def page_navigation(user, section=None, ancestors=(), *, stamp=None) -> dict:
+    """Sidebar HTML, previous/next, children and tags of `section` (home if None)."""
     key = ":".join(
         map(
             str,
             (
-                "kb:nav:v1",
-                change_stamp(),
+                "kb:nav:v2",
+                stamp or change_stamp(),
                 audience_key(user),
                 int(can_edit(user)),
                 get_language(),
@@ -57,6 +69,8 @@ def page_navigation(user, section=None, ancestors=()) -> dict:
             "prev_section": prev,
             "next_section": nxt,
             "children": list(selectors.children_of(user, section)) if section else [],
+            # Tag changes write an audit entry too (update_section_settings).
+            "tags": [tag.name for tag in section.tags.all()] if section else [],
         }
         cache.set(key, navigation, NAVIGATION_SECONDS)
     return navigation

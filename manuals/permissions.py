@@ -4,6 +4,8 @@ Roles are Django groups (see kbsite.roles); these functions only ask for permiss
 so a deployment can grant them to any group it likes.
 """
 
+from kbsite.auth import load_permissions
+
 from .models import VISIBILITY_RANK, Section, Visibility
 
 
@@ -16,7 +18,11 @@ def user_group_ids(user) -> frozenset[int]:
     if not user.is_authenticated:
         return frozenset()
     if not hasattr(user, "_kb_group_ids"):
-        user._kb_group_ids = frozenset(user.groups.values_list("pk", flat=True))
+        if user.is_superuser:
+            user._kb_group_ids = frozenset(user.groups.values_list("pk", flat=True))
+        else:
+            # With the permissions, in the same query (they are asked next anyway).
+            load_permissions(user)
     return user._kb_group_ids
 
 

@@ -338,26 +338,38 @@ def _blocks_unchanged(deps: dict) -> bool:
     return current == {int(k): v for k, v in deps.items()}
 
 
-def render_revision(revision, user_or_audience, *, editor: bool = False) -> Rendered:
+def render_revision(
+    revision, user_or_audience, *, editor: bool = False, stamp=None
+) -> Rendered:
     """A revision's body for an audience, cached by revision id and audience.
 
     The cache entry remembers which published block revisions went into it and is
     used only while they are still the published ones (one query, and none at all
     for text without blocks), so publishing a block shows at once in every process.
+    Given the change stamp (manuals.navigation.change_stamp; publishing a block
+    writes an audit entry), an entry checked under the same stamp needs no query.
     """
     audience = _as_audience(user_or_audience)
     digest = hashlib.sha1(
         f"{audience}|{editor}".encode(), usedforsecurity=False
     ).hexdigest()[:12]
-    key = f"kb:render:v2:{type(revision).__name__}:{revision.pk}:{digest}"
+    key = f"kb:render:v3:{type(revision).__name__}:{revision.pk}:{digest}"
     cached = cache.get(key)
-    if cached is not None and _blocks_unchanged(cached[2]):
-        return Rendered(html=mark_safe(cached[0]), toc=cached[1])  # noqa: S308
+    if cached is not None:
+        html, toc, deps, checked_at = cached
+        if stamp is not None and checked_at == stamp:
+            return Rendered(html=mark_safe(html), toc=toc)  # noqa: S308
+        if _blocks_unchanged(deps):
+            if stamp is not None and deps:
+                cache.set(
+                    key, (html, toc, deps, stamp), settings.KB_RENDER_CACHE_SECONDS
+                )
+            return Rendered(html=mark_safe(html), toc=toc)  # noqa: S308
     deps: dict = {}
     rendered = render_markdown(revision.body, audience, editor=editor, deps=deps)
     cache.set(
         key,
-        (str(rendered.html), rendered.toc, deps),
+        (str(rendered.html), rendered.toc, deps, stamp),
         settings.KB_RENDER_CACHE_SECONDS,
     )
     return rendered

@@ -424,6 +424,7 @@ def _settings_snapshot(section: Section) -> dict:
         "groups": sorted(g.pk for g in section.groups.all()),
         "owner": section.owner_id,
         "review_by": section.review_by.isoformat() if section.review_by else None,
+        "tags": sorted(t.name for t in section.tags.all()),
     }
 
 

@@ -1,6 +1,7 @@
 """Views of the manual: reading, editing, history, moving. Services do the work."""
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
@@ -16,7 +17,7 @@ from .diff import side_by_side
 from .forms import MoveForm, RevisionForm, SectionCreateForm, SectionSettingsForm
 from .kinds import starting_bodies, starting_body
 from .models import Draft, Kind, Revision, Section, Visibility
-from .navigation import page_navigation
+from .navigation import change_stamp, page_navigation
 from .permissions import (
     audience_key,
     can_create,
@@ -29,13 +30,32 @@ from .rendering import render_markdown, render_revision
 from .signals import section_viewed
 
 
+def _section_and_ancestors(pk):
+    """The section and its ancestors, in one query when its path is known.
+
+    A section's path (its place in the tree) is kept in the cache as a hint: the
+    section and its ancestors are then the rows at that path and its prefixes. The
+    hint is checked against the row found there, so a move makes it miss, never lie.
+    """
+    related = Section.objects.select_related(
+        "published_revision", "head_revision", "owner"
+    )
+    hint_key = f"kb:path:{pk}"
+    path = cache.get(hint_key)
+    if path:
+        step = Section.steplen
+        prefixes = [path[:end] for end in range(step, len(path) + 1, step)]
+        chain = list(related.filter(path__in=prefixes))  # ordered by path
+        if len(chain) == len(prefixes) and chain[-1].pk == pk:
+            return chain[-1], chain[:-1]
+    section = get_object_or_404(related, pk=pk)
+    cache.set(hint_key, section.path, None)
+    return section, list(Section.objects.get_ancestors(section))
+
+
 def _section_or_404(request, pk, *, edit=False):
     """The section if the user may read it (404 otherwise: existence is not leaked)."""
-    section = get_object_or_404(
-        Section.objects.select_related("published_revision", "head_revision", "owner"),
-        pk=pk,
-    )
-    ancestors = list(Section.objects.get_ancestors(section))
+    section, ancestors = _section_and_ancestors(pk)
     chain = [*ancestors, section]
     if any(s.visibility == Visibility.RESTRICTED for s in chain):
         # Groups matter only on restricted sections: one query, and only then.
@@ -68,13 +88,15 @@ def _page_context(request, section, ancestors, navigation=None):
 
 def section_detail(request, pk, slug=None):
     section, ancestors = _section_or_404(request, pk)
-    navigation = page_navigation(request.user, section, ancestors)
+    stamp = change_stamp()
+    navigation = page_navigation(request.user, section, ancestors, stamp=stamp)
     due_at = navigation["publish_due_at"]
     if due_at and due_at <= timezone.now():
         # A scheduled revision fell due and no cron has published it yet.
         collaboration.publish_due(section=section)
         section, ancestors = _section_or_404(request, pk)
-        navigation = page_navigation(request.user, section, ancestors)
+        stamp = change_stamp()
+        navigation = page_navigation(request.user, section, ancestors, stamp=stamp)
     if slug != (section.slug or None):
         # Ids make URLs stable; an old or missing slug goes to the canonical address
         # (keeping the query, so ?draft=1 survives).
@@ -85,7 +107,9 @@ def section_detail(request, pk, slug=None):
     show_draft = editor and (request.GET.get("draft") or not section.published_revision)
     revision = section.head_revision if show_draft else section.published_revision
     rendered = (
-        render_revision(revision, request.user, editor=editor) if revision else None
+        render_revision(revision, request.user, editor=editor, stamp=stamp)
+        if revision
+        else None
     )
     context = _page_context(request, section, ancestors, navigation)
     context.update(

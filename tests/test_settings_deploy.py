@@ -105,3 +105,56 @@ def test_sqlite_wal_and_immediate_transactions(tmp_path):
     assert probe["path"].startswith(str(tmp_path))
     assert probe["options"]["transaction_mode"] == "IMMEDIATE"
     assert probe["options"]["timeout"] >= 5
+
+
+WORKER = """
+import sys, django
+django.setup()
+from django.contrib.sessions.backends.base import SessionBase
+from django.conf import settings
+from importlib import import_module
+Store = import_module(settings.SESSION_ENGINE).SessionStore
+for line in sys.stdin:
+    cmd, _, key = line.strip().partition(" ")
+    if cmd == "create":
+        s = Store(); s["pending_import"] = "upload-1"; s.create(); print(s.session_key)
+    elif cmd == "read":
+        print(Store(key).load().get("pending_import", "-"))
+    elif cmd == "end":
+        Store(key).delete(); print("ended")
+    sys.stdout.flush()
+"""
+
+
+def test_a_session_ended_in_one_worker_is_ended_in_all(tmp_path):
+    """Two web workers (two processes, each with its own local cache): after one
+    ends a session (logout), the other no longer accepts it."""
+    env = production_env(tmp_path)
+    assert run(["manage.py", "migrate", "-v0"], env).returncode == 0
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+
+    def ask(worker, line):
+        worker.stdin.write(line + "\n")
+        worker.stdin.flush()
+        return worker.stdout.readline().strip()
+
+    try:
+        first, second = workers
+        key = ask(first, "create")
+        assert ask(second, f"read {key}") == "upload-1"  # the second worker read it
+        assert ask(first, f"end {key}") == "ended"
+        assert ask(second, f"read {key}") == "-"
+    finally:
+        for worker in workers:
+            worker.stdin.close()
+            worker.wait(timeout=30)

@@ -34,6 +34,9 @@ def faq_unread_count(context) -> int:
     request = context.get("request")
     if request is None:
         return 0
+    known = getattr(request.user, "kb_unread_notices", None)  # see kbsite.auth
+    if known is not None:
+        return known
     return selectors.unread_notifications(user=request.user).count()
 
 

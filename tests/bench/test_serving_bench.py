@@ -39,7 +39,7 @@ user, _ = get_user_model().objects.get_or_create(username="bench-agent")
 user.groups.add(Group.objects.get(name="agent"))
 s = SessionStore()
 s[SESSION_KEY] = str(user.pk)
-s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+s[BACKEND_SESSION_KEY] = "kbsite.auth.KBModelBackend"
 s[HASH_SESSION_KEY] = user.get_session_auth_hash()
 s.create()
 section = Section.objects.filter(depth=3, kind="sop").order_by("path").first()
