@@ -2,16 +2,18 @@
 
 from django.contrib import admin
 
+from manuals.admin import AuditedAdmin
+
 from .models import Category, Entry, Question
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin):
     list_display = ["name", "order"]
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(AuditedAdmin):
     list_display = ["question", "category", "order", "visibility", "updated"]
     list_filter = ["visibility", "category"]
     search_fields = ["question"]

@@ -1,29 +1,18 @@
 """Read logic for the FAQ: entries a reader may see, rendered answers, the queue."""
 
-import hashlib
 from itertools import groupby
 
-from django.conf import settings
-from django.core.cache import cache
-from django.utils.safestring import mark_safe
-
-from manuals.permissions import audience_key
-from manuals.rendering import render_markdown
+from manuals.rendering import render_cached
 
 from .models import Entry, Notification, Question, QuestionStatus
 
 
-def rendered_answer(entry: Entry, user):
+def rendered_answer(entry: Entry, user, *, stamp=None):
     """The answer through the one rendering pipeline, for this reader's audience,
-    cached by entry, its last change and the audience."""
-    audience = audience_key(user)
-    digest = hashlib.sha1(audience.encode(), usedforsecurity=False).hexdigest()[:12]
-    key = f"kb:faq:v1:{entry.pk}:{entry.updated.timestamp()}:{digest}"
-    html = cache.get(key)
-    if html is None:
-        html = str(render_markdown(entry.answer, audience).html)
-        cache.set(key, html, settings.KB_RENDER_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 - sanitized by the pipeline
+    cached by entry, its last change and the audience, and re-rendered when a block
+    it embeds is published."""
+    name = f"faq.Entry:{entry.pk}:{entry.updated.timestamp()}"
+    return render_cached(name, entry.answer, user, stamp=stamp).html
 
 
 def entries_by_category(*, user) -> list[tuple]:

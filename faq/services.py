@@ -6,13 +6,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from manuals import directives
-from manuals.models import Section
+from manuals import audit, directives
+from manuals.models import AuditEntry, Section
 from manuals.services import merge_text
 
 from . import search
 from .models import Category, Entry, Notification, Question, QuestionStatus
 from .permissions import can_answer, can_ask, can_edit_entries
+
+# FAQ changes are in the manual's audit log; writing an entry also tells the cached
+# pages that show related FAQ entries (manuals.navigation.change_stamp).
+Action = AuditEntry.Action
 
 
 def _check_answer(answer: str) -> None:
@@ -77,6 +81,7 @@ def entry_create(
     entry.related_sections.set(related_sections)
     directives.refresh_usage(entry, [entry.answer])
     search.enqueue([entry.pk])
+    audit.record(Action.FAQ, user=user, obj=entry, change="create", entry=entry.pk)
     return entry
 
 
@@ -118,6 +123,7 @@ def entry_update(
     entry.related_sections.set(related_sections)
     directives.refresh_usage(entry, [entry.answer])
     search.enqueue([entry.pk])
+    audit.record(Action.FAQ, user=user, obj=entry, change="edit", entry=entry.pk)
     entry.was_merged = merged  # tells the view to say so
     return entry
 
@@ -127,6 +133,7 @@ def entry_delete(*, entry: Entry, user) -> None:
     _require(user.is_active and user.has_perm("faq.delete_entry"))
     pk = entry.pk
     directives.refresh_usage(entry, [])
+    audit.record(Action.FAQ, user=user, obj=entry, change="delete", entry=pk)
     entry.delete()
     search.enqueue([pk])
 

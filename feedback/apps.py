@@ -9,11 +9,12 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Feedback and analytics")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
         from django.core.signals import request_finished
 
         from manuals.signals import search_performed, section_viewed
 
-        from . import events, receivers
+        from . import events, receivers, selectors
 
         section_viewed.connect(receivers.on_section_viewed, dispatch_uid="kb-views")
         search_performed.connect(
@@ -21,3 +22,6 @@ class FeedbackConfig(AppConfig):
         )
         # After the response has gone out: batch writes cost the reader nothing.
         request_finished.connect(events.flush_if_due, dispatch_uid="kb-flush")
+        user_logged_in.connect(
+            selectors.remember_answers_at_login, dispatch_uid="kb-answered"
+        )

@@ -68,6 +68,41 @@ def _local_day():
 # --- feedback ---
 
 
+# The revisions a signed-in reader has answered, kept in their session (filled at
+# login, added to on every answer): most pages are read by someone who has not
+# answered, and for them the survey then needs no query at all.
+ANSWERED_SESSION_KEY = "kb_answered_revisions"
+ANSWERED_KEPT = 500
+
+
+def remember_answers_at_login(sender, request, user, **kwargs):
+    """user_logged_in receiver: the revisions this reader answered, newest first."""
+    if request is not None and hasattr(request, "session"):
+        request.session[ANSWERED_SESSION_KEY] = list(
+            ArticleFeedback.objects.filter(user=user)
+            .order_by("-id")
+            .values_list("revision_id", flat=True)[:ANSWERED_KEPT]
+        )
+
+
+def remember_answer(request, revision_id: int) -> None:
+    known = request.session.get(ANSWERED_SESSION_KEY)
+    if known is not None and revision_id not in known:
+        request.session[ANSWERED_SESSION_KEY] = [revision_id, *known][:ANSWERED_KEPT]
+
+
+def answer_of(request, revision):
+    """The answer the reader of `request` gave on `revision`, or None."""
+    if request.user.is_authenticated:
+        known = request.session.get(ANSWERED_SESSION_KEY)
+        if known is not None and revision.pk not in known:
+            return None
+        return feedback_for_reader(revision=revision, user=request.user)
+    from .events import visitor_id
+
+    return feedback_for_reader(revision=revision, visitor=visitor_id(request))
+
+
 def feedback_for_reader(*, revision, user=None, visitor: str = ""):
     """The answer this reader gave on this revision, or None."""
     if revision is None:

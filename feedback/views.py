@@ -51,10 +51,7 @@ def survey_context(request, section, feedback=None, form=None) -> dict:
     """What the survey box needs; shared by the inclusion tag and the view."""
     revision = section.published_revision
     if feedback is None and revision is not None:
-        visitor = "" if request.user.is_authenticated else visitor_id(request)
-        feedback = selectors.feedback_for_reader(
-            revision=revision, user=request.user, visitor=visitor
-        )
+        feedback = selectors.answer_of(request, revision)
     return {
         "section": section,
         "revision": revision,
@@ -139,6 +136,8 @@ def _survey(request, pk):
                 reasons=data["reasons"],
                 comment=data["comment"],
             )
+            if request.user.is_authenticated:
+                selectors.remember_answer(request, revision.pk)
         except services.RateLimited as exc:
             form.add_error(None, exc.args[0])
             status = 429

@@ -377,6 +377,8 @@ class AuditEntry(models.Model):
         SCHEDULE = "schedule", _("Scheduled publishing")
         REVIEWED = "reviewed", _("Marked as reviewed")
         BLOCK_PUBLISH = "block_publish", _("Published a block")
+        FAQ = "faq", _("Changed an FAQ entry")
+        ADMIN = "admin", _("Changed in the admin site")
 
     action = models.CharField(_("action"), max_length=20, choices=Action, db_index=True)
     user = models.ForeignKey(

@@ -338,10 +338,11 @@ def _blocks_unchanged(deps: dict) -> bool:
     return current == {int(k): v for k, v in deps.items()}
 
 
-def render_revision(
-    revision, user_or_audience, *, editor: bool = False, stamp=None
+def render_cached(
+    name: str, text: str, user_or_audience, *, editor: bool = False, stamp=None
 ) -> Rendered:
-    """A revision's body for an audience, cached by revision id and audience.
+    """`text` rendered for an audience, cached under `name` (which must change when
+    the text does, e.g. "Revision:12") and the audience.
 
     The cache entry remembers which published block revisions went into it and is
     used only while they are still the published ones (one query, and none at all
@@ -353,7 +354,7 @@ def render_revision(
     digest = hashlib.sha1(
         f"{audience}|{editor}".encode(), usedforsecurity=False
     ).hexdigest()[:12]
-    key = f"kb:render:v3:{type(revision).__name__}:{revision.pk}:{digest}"
+    key = f"kb:render:v3:{name}:{digest}"
     cached = cache.get(key)
     if cached is not None:
         html, toc, deps, checked_at = cached
@@ -366,13 +367,26 @@ def render_revision(
                 )
             return Rendered(html=mark_safe(html), toc=toc)  # noqa: S308
     deps: dict = {}
-    rendered = render_markdown(revision.body, audience, editor=editor, deps=deps)
+    rendered = render_markdown(text, audience, editor=editor, deps=deps)
     cache.set(
         key,
         (str(rendered.html), rendered.toc, deps, stamp),
         settings.KB_RENDER_CACHE_SECONDS,
     )
     return rendered
+
+
+def render_revision(
+    revision, user_or_audience, *, editor: bool = False, stamp=None
+) -> Rendered:
+    """A revision's body for an audience (revisions never change: cached by id)."""
+    return render_cached(
+        f"{type(revision).__name__}:{revision.pk}",
+        revision.body,
+        user_or_audience,
+        editor=editor,
+        stamp=stamp,
+    )
 
 
 def render_section(section, user_or_audience) -> SafeString:

@@ -17,7 +17,7 @@ from .diff import side_by_side
 from .forms import MoveForm, RevisionForm, SectionCreateForm, SectionSettingsForm
 from .kinds import starting_bodies, starting_body
 from .models import Draft, Kind, Revision, Section, Visibility
-from .navigation import change_stamp, page_navigation
+from .navigation import NAVIGATION_SECONDS, change_stamp, page_navigation
 from .permissions import (
     audience_key,
     can_create,
@@ -53,13 +53,32 @@ def _section_and_ancestors(pk):
     return section, list(Section.objects.get_ancestors(section))
 
 
-def _section_or_404(request, pk, *, edit=False):
-    """The section if the user may read it (404 otherwise: existence is not leaked)."""
+def _load_section(pk):
     section, ancestors = _section_and_ancestors(pk)
     chain = [*ancestors, section]
     if any(s.visibility == Visibility.RESTRICTED for s in chain):
         # Groups matter only on restricted sections: one query, and only then.
         prefetch_related_objects(chain, "groups")
+    return section, ancestors
+
+
+def _section_or_404(request, pk, *, edit=False, stamp=None):
+    """The section if the user may read it (404 otherwise: existence is not leaked).
+
+    Given the change stamp, the section and its ancestors are kept in the cache under
+    it: every change to a section, its revisions or groups writes an audit entry
+    (also in the Django admin), which changes the stamp. The permission check is
+    made on every request all the same.
+    """
+    if stamp is None:
+        section, ancestors = _load_section(pk)
+    else:
+        key = f"kb:section:v1:{stamp}:{pk}"
+        found = cache.get(key)
+        if found is None:
+            found = _load_section(pk)
+            cache.set(key, found, NAVIGATION_SECONDS)
+        section, ancestors = found
     if not can_read(request.user, section, ancestors):
         raise Http404
     if edit and not can_edit(request.user, section):
@@ -87,15 +106,15 @@ def _page_context(request, section, ancestors, navigation=None):
 
 
 def section_detail(request, pk, slug=None):
-    section, ancestors = _section_or_404(request, pk)
     stamp = change_stamp()
+    section, ancestors = _section_or_404(request, pk, stamp=stamp)
     navigation = page_navigation(request.user, section, ancestors, stamp=stamp)
     due_at = navigation["publish_due_at"]
     if due_at and due_at <= timezone.now():
         # A scheduled revision fell due and no cron has published it yet.
         collaboration.publish_due(section=section)
-        section, ancestors = _section_or_404(request, pk)
         stamp = change_stamp()
+        section, ancestors = _section_or_404(request, pk, stamp=stamp)
         navigation = page_navigation(request.user, section, ancestors, stamp=stamp)
     if slug != (section.slug or None):
         # Ids make URLs stable; an old or missing slug goes to the canonical address
@@ -113,6 +132,7 @@ def section_detail(request, pk, slug=None):
     )
     context = _page_context(request, section, ancestors, navigation)
     context.update(
+        kb_stamp=stamp,  # for the template tags that cache under it (related FAQ)
         revision=revision,
         rendered=rendered,
         showing_draft=bool(show_draft),

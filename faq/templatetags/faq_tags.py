@@ -1,6 +1,10 @@
 """Template tags: related FAQ entries on a section page, the unread-notice badge."""
 
 from django import template
+from django.core.cache import cache
+
+from manuals.navigation import NAVIGATION_SECONDS
+from manuals.permissions import audience_key
 
 from .. import selectors
 from ..forms import AskForm
@@ -14,12 +18,8 @@ def related_faq(context, section):
     """FAQ entries linked to `section` that the reader may see, and the ask form."""
     request = context["request"]
     user = request.user
-    entries = [
-        (e, selectors.rendered_answer(e, user))
-        for e in selectors.related_entries(section=section, user=user)
-    ]
     return {
-        "entries": entries,
+        "entries": _related(section, user, context.get("kb_stamp")),
         "section": section,
         "can_ask": can_ask(user),
         "ask_form": AskForm(
@@ -27,6 +27,26 @@ def related_faq(context, section):
         ),
         "request": request,
     }
+
+
+def _related(section, user, stamp) -> list:
+    """[(entry, answer html)] for the page; kept under the change stamp when the page
+    gives one (FAQ changes write audit entries, so they change the stamp)."""
+    if stamp is None:
+        return _related_now(section, user, None)
+    key = f"kb:faq:related:v1:{stamp}:{section.pk}:{audience_key(user)}"
+    entries = cache.get(key)
+    if entries is None:
+        entries = _related_now(section, user, stamp)
+        cache.set(key, entries, NAVIGATION_SECONDS)
+    return entries
+
+
+def _related_now(section, user, stamp) -> list:
+    return [
+        (e, selectors.rendered_answer(e, user, stamp=stamp))
+        for e in selectors.related_entries(section=section, user=user)
+    ]
 
 
 @register.simple_tag(takes_context=True)

@@ -9,11 +9,12 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ..admin import AuditedAdmin
 from .models import PortalSettings
 
 
 @admin.register(PortalSettings)
-class PortalSettingsAdmin(admin.ModelAdmin):
+class PortalSettingsAdmin(AuditedAdmin):
     list_display = ["site_name", "primary_color"]
     fieldsets = [
         (None, {"fields": ["site_name", "tagline", "footer_text"]}),

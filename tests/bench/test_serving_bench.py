@@ -32,19 +32,15 @@ end
 SETUP = """
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
+from django.test import Client
 from manuals.models import Section
 user, _ = get_user_model().objects.get_or_create(username="bench-agent")
 user.groups.add(Group.objects.get(name="agent"))
-s = SessionStore()
-s[SESSION_KEY] = str(user.pk)
-s[BACKEND_SESSION_KEY] = "kbsite.auth.KBModelBackend"
-s[HASH_SESSION_KEY] = user.get_session_auth_hash()
-s.create()
+client = Client()
+client.force_login(user)  # a session as logging in makes it
 section = Section.objects.filter(depth=3, kind="sop").order_by("path").first()
 print("COUNT", Section.objects.count())
-print("SESSION", s.session_key)
+print("SESSION", client.cookies["sessionid"].value)
 print("SECTION", section.get_absolute_url())
 """
 

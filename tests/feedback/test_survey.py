@@ -201,3 +201,28 @@ def test_survey_only_accepts_post(agent_client, tree, verb):
     """The survey endpoint answers only POST."""
     response = getattr(agent_client, verb)(survey_url(tree["refund"]))
     assert response.status_code == 405
+
+
+def test_answer_is_shown_again_after_signing_in_anew(client, agent, tree):
+    """The session remembers which revisions the reader answered (so unanswered
+    pages need no query); a new session, after logging out and in, learns them at
+    login, and the page still shows the reader's answer."""
+    from django.test import Client
+
+    refund = tree["refund"]
+    client.force_login(agent)
+    answer(client, refund, "no", reasons=["outdated"])
+    assert (
+        "kb-survey-no is-chosen"
+        in client.get(refund.get_absolute_url()).content.decode()
+    )
+    client.logout()
+
+    other_device = Client()
+    other_device.force_login(agent)
+    html = other_device.get(refund.get_absolute_url()).content.decode()
+    assert "kb-survey-no is-chosen" in html
+    assert 'value="outdated" checked' in html
+    # A revision never answered shows the empty survey.
+    html = other_device.get(tree["sop"].get_absolute_url()).content.decode()
+    assert "is-chosen" not in html

@@ -97,9 +97,10 @@ def test_a_moved_section_is_found_at_its_new_place(tree, publisher, agent_client
 
 
 def test_warm_section_page_query_budget(tree, agent_client):
-    """A section page read again costs a fixed handful of queries: session, user
-    (with unread notices), section with ancestors, permissions with groups, change
-    stamp, the reader's survey answer, related FAQ. Adding one fails here."""
+    """A section page read again costs four queries: the session, the user (with
+    unread notices), permissions with groups, and the change stamp. The section,
+    its navigation, body and related FAQ are cached under the stamp, and the survey
+    knows from the session that this reader has not answered. Adding one fails."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -111,4 +112,82 @@ def test_warm_section_page_query_budget(tree, agent_client):
     # (Page views are written in batches outside tests; inside a test's transaction
     # each is written at once, so only reads are counted.)
     reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
-    assert len(reads) <= 7, "\n".join(sql[:120] for sql in reads)
+    assert len(reads) <= 4, "\n".join(sql[:120] for sql in reads)
+
+
+def _admin_form_data(response) -> dict:
+    """The data an admin change form would post back unchanged."""
+    from django import forms
+    from django.db.models import Model
+
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            continue
+        if isinstance(field, forms.SplitDateTimeField):
+            day, time = field.widget.decompress(value)
+            data[f"{name}_0"], data[f"{name}_1"] = day.isoformat(), f"{time:%H:%M:%S}"
+            continue
+        if isinstance(value, Model):
+            value = value.pk
+        elif isinstance(value, list | tuple) or hasattr(value, "all"):
+            items = value.all() if hasattr(value, "all") else value
+            value = [v.pk if isinstance(v, Model) else v for v in items]
+        data[name] = value
+    return data
+
+
+def test_admin_changes_are_audited_and_shown_at_once(tree, admin_client, agent_client):
+    """A change in the Django admin lands in the audit log and moves the change
+    stamp: readers see it on their next page, not after the caches expire."""
+    from django.urls import reverse
+
+    from manuals.models import AuditEntry, Visibility
+
+    sop = tree["sop"]
+    assert "退货流程" in _page(agent_client, sop)  # cached
+    url = reverse("admin:manuals_section_change", args=[sop.pk])
+    data = _admin_form_data(admin_client.get(url))
+    data.update(title="退货流程（管理后台改）", visibility=Visibility.RESTRICTED)
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = AuditEntry.objects.order_by("-id").first()
+    assert entry.action == AuditEntry.Action.ADMIN
+    assert entry.section_id == sop.pk and entry.detail["change"] == "edit"
+    # Restricted to no group now: the agent loses it at once.
+    response = agent_client.get(Section.objects.get(pk=sop.pk).get_absolute_url())
+    assert response.status_code == 404
+
+
+def test_faq_changes_show_on_cached_section_pages(tree, admin_user, agent_client):
+    """Related FAQ entries are cached with the page; FAQ changes write audit entries,
+    so a new or edited entry shows on the next page view."""
+    from faq import services as faq_services
+    from faq.models import EntryVisibility
+    from manuals.models import AuditEntry
+
+    refund = tree["refund"]
+    assert "多久能退款" not in _page(agent_client, refund)  # cached
+    entry = faq_services.entry_create(
+        question="多久能退款？",
+        answer="审核通过后 7 天内。",
+        user=admin_user,
+        visibility=EntryVisibility.INTERNAL,
+        related_sections=[refund],
+    )
+    assert "多久能退款" in _page(agent_client, refund)
+    faq_services.entry_update(
+        entry=entry,
+        user=admin_user,
+        question="退款要多久到账？",
+        answer="审核通过后 3 个工作日内。",
+        category=None,
+        order=0,
+        visibility=EntryVisibility.INTERNAL,
+        related_sections=[refund],
+    )
+    html = _page(agent_client, refund)
+    assert "退款要多久到账" in html and "3 个工作日" in html
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.FAQ).count() == 2
