@@ -176,11 +176,12 @@ CACHES = {
 # Sessions are read on every page. With a shared cache (KB_CACHE_URL) they are kept
 # there, backed by the database. A per-process cache would let one web worker go on
 # serving a session another worker ended (logout) or changed (an import waiting for
-# confirmation), so without a shared cache they are read from the database.
+# confirmation), so without a shared cache they are read from the database (Django's
+# database sessions, read with less Python per page: kbsite/sessions.py).
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
     if os.environ.get("KB_CACHE_URL")
-    else "django.contrib.sessions.backends.db"
+    else "kbsite.sessions"
 )
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -8,9 +8,11 @@ process, even with a per-process cache.
 """
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Min, Subquery
+from django.db.models import Count, Max, Min, Subquery, Value
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
+
+from kbsite.hotsql import HotQuery
 
 from . import selectors
 from .models import AuditEntry, ScheduledPublication
@@ -27,13 +29,26 @@ NAVIGATION_SECONDS = 600
 STAMP_WINDOW = 1000
 
 
+def _stamp_query():
+    newest = AuditEntry.objects.order_by("-id").values("id")[:1]
+    return (
+        AuditEntry.objects.order_by()
+        .filter(id__gt=Subquery(newest) - STAMP_WINDOW)
+        .annotate(whole_table=Value(1))  # one group: the aggregate of every row
+        .values("whole_table")
+        .annotate(last=Max("id"), recent=Count("id"))
+        .values_list("last", "recent")
+    )
+
+
+STAMP = HotQuery(_stamp_query)  # every page asks it: compiled once per process
+
+
 def change_stamp() -> str:
     """Changes whenever an audit entry commits, in whatever order ids were given."""
-    newest = AuditEntry.objects.order_by("-id").values("id")[:1]
-    row = AuditEntry.objects.filter(id__gt=Subquery(newest) - STAMP_WINDOW).aggregate(
-        last=Max("id"), recent=Count("id")
-    )
-    return f"{row['last'] or 0}.{row['recent']}"
+    rows = STAMP.rows()
+    last, recent = rows[0] if rows else (None, 0)
+    return f"{last or 0}.{recent}"
 
 
 def page_navigation(user, section=None, ancestors=(), *, stamp=None) -> dict:
