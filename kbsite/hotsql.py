@@ -27,6 +27,9 @@ class HotQuery:
         self.build = build
         self.types = types
         self._compiled: dict[str, tuple[str, list, dict[str, list]] | None] = {}
+        self._converters: dict = {}
+        self._compilers: dict = {}
+        self._instances: dict = {}
 
     def _markers(self) -> dict:
         return {
@@ -35,16 +38,34 @@ class HotQuery:
         }
 
     def _compile(self, using: str):
-        key = f"{using}:{connections[using].vendor}"
+        key = self._key(using)
         if key not in self._compiled:
             markers = self._markers()
-            query = self.build(**markers).query
+            queryset = self.build(**markers)
+            compiler = queryset.query.get_compiler(using)
             try:
-                sql, params = query.get_compiler(using).as_sql()
+                sql, params = compiler.as_sql()
             except EmptyResultSet:  # e.g. a marker the field refuses
                 self._compiled[key] = None
                 return None
             params = list(params)
+            # What ModelIterable does with the rows of this SQL, worked out once.
+            self._converters[key] = compiler.get_converters(
+                [column[0] for column in compiler.select]
+            )
+            self._compilers[key] = compiler
+            if compiler.klass_info and not queryset.query.select_related:
+                fields = compiler.klass_info["select_fields"]
+                self._instances[key] = (
+                    compiler.klass_info["model"],
+                    fields[0],
+                    fields[-1] + 1,
+                    [
+                        c[0].target.attname
+                        for c in compiler.select[fields[0] : fields[-1] + 1]
+                    ],
+                    dict(compiler.annotation_col_map or {}),
+                )
             positions = {
                 name: [i for i, p in enumerate(params) if p == marker]
                 for name, marker in markers.items()
@@ -60,6 +81,9 @@ class HotQuery:
     def queryset(self, **values) -> QuerySet:
         return self.build(**values)
 
+    def _key(self, using: str) -> str:
+        return f"{using}:{connections[using].vendor}"
+
     def sql(self, using: str = "default", **values) -> tuple[str, list] | None:
         """The SQL and parameters for `values`, or None when not kept."""
         compiled = self._compile(using)
@@ -72,19 +96,37 @@ class HotQuery:
                 params[index] = values[name]
         return sql, params
 
+    def _fetch(self, using: str, found) -> list[tuple]:
+        with connections[using].cursor() as cursor:
+            cursor.execute(*found)
+            rows = cursor.fetchall()
+        key = self._key(using)
+        converters = self._converters[key]
+        if converters and rows:
+            rows = [
+                tuple(row)
+                for row in self._compilers[key].apply_converters(rows, converters)
+            ]
+        return rows
+
     def rows(self, using: str = "default", **values) -> list[tuple]:
-        """Raw rows (no model field converters: use for ints and strings)."""
+        """The rows, as the ORM's values_list() would give them."""
         found = self.sql(using, **values)
         if found is None:
             return list(self.build(**values).using(using))
-        with connections[using].cursor() as cursor:
-            cursor.execute(*found)
-            return cursor.fetchall()
+        return self._fetch(using, found)
 
     def objects(self, using: str = "default", **values) -> list:
-        """Model instances, with annotations as attributes (through raw())."""
-        queryset = self.build(**values)
+        """Model instances with annotations, as the ORM would give them."""
         found = self.sql(using, **values)
-        if found is None:
-            return list(queryset.using(using))
-        return list(queryset.model._default_manager.db_manager(using).raw(*found))
+        instances = self._instances.get(self._key(using))
+        if found is None or instances is None:
+            return list(self.build(**values).using(using))
+        model, start, end, attnames, annotations = instances
+        objects = []
+        for row in self._fetch(using, found):
+            obj = model.from_db(using, attnames, row[start:end])
+            for name, position in annotations.items():
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects
