@@ -12,6 +12,7 @@ what ModelBackend answers (the tests compare).
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -72,7 +73,7 @@ class KBModelBackend(ModelBackend):
     def get_user(self, user_id):
         try:
             user_id = get_user_model()._meta.pk.to_python(user_id)
-        except Exception:  # noqa: BLE001 - a malformed session value: nobody
+        except ValidationError:  # a malformed session value: nobody
             return None
         found = USER.objects(user_id=user_id)
         if not found:
