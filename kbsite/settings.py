@@ -169,6 +169,8 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "kb",
+            # Pages keep a handful of entries each (navigation, section, text, FAQ).
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     )
 }

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.views.static import serve
 
-from manuals import selectors
 from manuals.navigation import page_navigation
 from manuals.permissions import can_create
 
@@ -15,9 +14,7 @@ def home(request):
         request,
         "home.html",
         {
-            "manuals": selectors.manuals_for(request.user),
-            "recent": selectors.recently_updated(request.user, limit=12),
-            **page_navigation(request.user),
+            **page_navigation(request.user),  # with the manuals and recent changes
             "can_create": can_create(request.user),
         },
     )

@@ -52,12 +52,13 @@ def change_stamp() -> str:
 
 
 def page_navigation(user, section=None, ancestors=(), *, stamp=None) -> dict:
-    """Sidebar HTML, previous/next, children and tags of `section` (home if None)."""
+    """Sidebar HTML, previous/next, children and tags of `section`; for the home page
+    (`section` None) the manuals and the recently updated sections."""
     key = ":".join(
         map(
             str,
             (
-                "kb:nav:v2",
+                "kb:nav:v3",
                 stamp or change_stamp(),
                 audience_key(user),
                 int(can_edit(user)),
@@ -87,5 +88,8 @@ def page_navigation(user, section=None, ancestors=(), *, stamp=None) -> dict:
             # Tag changes write an audit entry too (update_section_settings).
             "tags": [tag.name for tag in section.tags.all()] if section else [],
         }
+        if section is None:  # the home page: the manuals and what changed lately
+            navigation["manuals"] = list(selectors.manuals_for(user))
+            navigation["recent"] = list(selectors.recently_updated(user, limit=12))
         cache.set(key, navigation, NAVIGATION_SECONDS)
     return navigation

@@ -191,3 +191,17 @@ def test_faq_changes_show_on_cached_section_pages(tree, admin_user, agent_client
     html = _page(agent_client, refund)
     assert "退款要多久到账" in html and "3 个工作日" in html
     assert AuditEntry.objects.filter(action=AuditEntry.Action.FAQ).count() == 2
+
+
+def test_home_page_lists_follow_changes(tree, admin_user, publisher, agent_client):
+    """The home page's manuals and "recently updated" are cached under the stamp:
+    a new manual and a newly published section show on the next view."""
+    from django.urls import reverse
+
+    html = agent_client.get(reverse("home")).content.decode()  # now cached
+    assert "新员工入职手册" not in html and "发票开具规则" not in html
+    manual = make_section(title="新员工入职手册", user=admin_user)
+    make_section(manual, title="发票开具规则", user=admin_user)
+    html = agent_client.get(reverse("home")).content.decode()
+    recent = html.split('class="kb-recent"', 1)[1]
+    assert "新员工入职手册" in html and "发票开具规则" in recent
