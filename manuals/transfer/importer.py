@@ -65,6 +65,17 @@ class PlanNode:
         for child in self.children:
             yield from child.walk()
 
+    @property
+    def kind_label(self) -> str:
+        """The kind as the interface names it (an unknown value as written)."""
+        return Kind(self.kind).label if self.kind in Kind.values else self.kind
+
+    @property
+    def visibility_label(self) -> str:
+        if self.visibility in Visibility.values:
+            return Visibility(self.visibility).label
+        return self.visibility
+
 
 @dataclass
 class Plan:

@@ -39,7 +39,10 @@ def test_editor_uploads_previews_and_confirms_a_docx(editor_client, tmp_path, tr
     preview = editor_client.get(response["Location"])
     html = preview.content.decode()
     assert "员工手册" in html and "退款处理" in html and "联系我们" in html
-    assert "3 sections will be created" in html or "3" in html
+    assert "将创建 3 个章节" in html
+    # Kinds and visibilities as the interface names them, not their stored values.
+    assert "文章 · 内部（员工）" in html
+    assert "article · internal" not in html
     assert Section.objects.count() == before
     done = editor_client.post(response["Location"], {})
     assert done.status_code == 302
