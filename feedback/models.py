@@ -199,7 +199,8 @@ class PageView(models.Model):
 
 
 class SearchEvent(models.Model):
-    """A search and, when a reader followed a result, the first click on it."""
+    """A search and, when a reader followed a result (a section or an FAQ entry),
+    the first click on it."""
 
     query = models.CharField(max_length=200)
     normalized = models.CharField(max_length=200)
@@ -212,6 +213,10 @@ class SearchEvent(models.Model):
     clicked_section = models.ForeignKey(
         Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    clicked_faq = models.ForeignKey(
+        "faq.Entry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set with the first click, whatever it followed (a section or an FAQ entry).
     clicked_rank = models.PositiveSmallIntegerField(null=True, blank=True)
     clicks = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(default=timezone.now)

@@ -398,7 +398,7 @@ def _raw_search_totals(qs):
     return qs.values("normalized").annotate(
         n=Count("id"),
         zero=Count("id", filter=Q(results_count=0)),
-        clicked=Count("id", filter=Q(clicked_section__isnull=False)),
+        clicked=Count("id", filter=Q(clicked_rank__isnull=False)),
         last=Max("created"),
         q=Max("query"),
     )
@@ -474,7 +474,7 @@ def daily_search_series(*, days: int) -> dict[str, list]:
         .annotate(
             n=Count("id"),
             z=Count("id", filter=Q(results_count=0)),
-            c=Count("id", filter=Q(clicked_section__isnull=False)),
+            c=Count("id", filter=Q(clicked_rank__isnull=False)),
         )
     ]
     for day, searches, zeros, clicks in rows:
@@ -548,7 +548,7 @@ def remeasure(*, gap: Gap) -> dict:
         ).aggregate(
             n=Count("id"),
             zero=Count("id", filter=Q(results_count=0)),
-            clicked=Count("id", filter=Q(clicked_section__isnull=False)),
+            clicked=Count("id", filter=Q(clicked_rank__isnull=False)),
         )
     else:
         # Raw events of that time are pruned: whole days after it from the rollup.

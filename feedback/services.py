@@ -274,7 +274,13 @@ def search_record(
 
 @transaction.atomic
 def search_click_record(
-    *, request, normalized: str, query: str, section: Section, rank: int
+    *,
+    request,
+    normalized: str,
+    query: str,
+    rank: int,
+    section: Section | None = None,
+    entry=None,
 ) -> SearchEvent:
     """Mark the reader's latest matching search as clicked (first click kept).
 
@@ -305,8 +311,9 @@ def search_click_record(
             user=user,
             visitor=reader["visitor"],
         )
-    if event.clicked_section_id is None:
+    if event.clicked_rank is None:
         event.clicked_section = section
+        event.clicked_faq = entry
         event.clicked_rank = rank
     event.clicks += 1
     event.save()
@@ -349,7 +356,7 @@ def _rollup_day(day: dt.date) -> tuple[int, int]:
         .annotate(
             n=Count("id"),
             zero=Count("id", filter=Q(results_count=0)),
-            clicked=Count("id", filter=Q(clicked_section__isnull=False)),
+            clicked=Count("id", filter=Q(clicked_rank__isnull=False)),
             last=Max("created"),
             query=Max("query"),
         )

@@ -172,27 +172,32 @@ def _normalize(query: str) -> str:
 def search_click(request):
     """Record which result of a search was followed, then go to it.
 
-    Only ever redirects to a section the reader may read (no open redirect, no
-    leaking that an internal section exists).
+    Only ever redirects to a section (`section=`) or FAQ entry (`faq=`) the reader
+    may read (no open redirect, no leaking that an internal one exists).
     """
     try:
-        section_id = int(request.GET.get("section", ""))
         rank = max(1, min(int(request.GET.get("rank", "1")), 10_000))
+        if "faq" in request.GET:
+            target = {"entry": _visible_entry_or_404(request, int(request.GET["faq"]))}
+        else:
+            section_id = int(request.GET.get("section", ""))
+            target = {"section": _readable_section_or_404(request, section_id)}
     except ValueError as exc:
         raise Http404 from exc
-    section = _readable_section_or_404(request, section_id)
     query = request.GET.get("q", "")[:200]
     normalized = (request.GET.get("n") or _normalize(query))[:200]
     if normalized:
         events.flush()  # the search may still wait in this process's buffer
         services.search_click_record(
-            request=request,
-            normalized=normalized,
-            query=query,
-            section=section,
-            rank=rank,
+            request=request, normalized=normalized, query=query, rank=rank, **target
         )
-    return redirect(section)
+    return redirect(next(iter(target.values())))
+
+
+def _visible_entry_or_404(request, pk):
+    from faq.models import Entry
+
+    return get_object_or_404(Entry.objects.visible_to(request.user), pk=pk)
 
 
 # --- the dashboard -----------------------------------------------------------------

@@ -42,17 +42,21 @@ class ResultItem:
         return self.section.get_absolute_url() if self.section else self.hit.url
 
 
-def _click_url(*, query, normalized, section_id, rank) -> str:
-    """Where a section hit links when an analytics app tracks clicks.
+# What the click URL calls each kind of hit it can follow.
+CLICK_TARGETS = {"section": "section", "faq": "faq"}
+
+
+def _click_url(*, query, normalized, doc_type, object_id, rank) -> str:
+    """Where a hit links when an analytics app tracks clicks.
 
     Named by the KB_SEARCH_CLICK_URL setting (a URL name), so the manual never
     imports the app that records the click.
     """
     name = getattr(settings, "KB_SEARCH_CLICK_URL", "")
-    if not name:
+    if not name or doc_type not in CLICK_TARGETS:
         return ""
-    params = {"q": query, "n": normalized, "section": section_id, "rank": rank}
-    return reverse(name) + "?" + urlencode(params)
+    params = {"q": query, "n": normalized, CLICK_TARGETS[doc_type]: object_id}
+    return reverse(name) + "?" + urlencode({**params, "rank": rank})
 
 
 def result_items(
@@ -100,13 +104,13 @@ def result_items(
     offset = (results.page - 1) * results.per_page
     for position, item in enumerate(items, start=1):
         item.rank = offset + position
-        if item.section is not None:
-            item.click_url = _click_url(
-                query=query,
-                normalized=normalized,
-                section_id=item.section.pk,
-                rank=item.rank,
-            )
+        item.click_url = _click_url(
+            query=query,
+            normalized=normalized,
+            doc_type=item.hit.doc_type,
+            object_id=item.section.pk if item.section else item.hit.object_id,
+            rank=item.rank,
+        )
     return items
 
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from faq.models import Entry, Question
 from feedback import events
-from feedback.models import ArticleFeedback, Status
+from feedback.models import ArticleFeedback, SearchEvent, Status
 from tests.e2e.conftest import login, screenshot
 from tests.factories import make_user
 from tests.feedback.factories import feedback, searches, views
@@ -171,10 +171,14 @@ def test_agents_question_becomes_an_faq_entry_search_finds(
     page.goto("/")
     expect(page.locator(".kb-usernav .kb-unread")).to_have_text("1")
     page.goto("/search/?q=zebrarefund")
-    result = page.locator(f".kb-results a[href='/faq/{entry.pk}/']")
+    # The hit links through the click recorder, like a section hit.
+    result = page.locator(f".kb-results a[href*='faq={entry.pk}']")
     expect(result).to_be_visible()
     screenshot(page, "faq_in_search")
     result.click()
+    expect(page).to_have_url(re.compile(rf"/faq/{entry.pk}/$"))
     expect(page.locator("h1")).to_contain_text("zebrarefund")
+    event = SearchEvent.objects.get(normalized__contains="zebrarefund")
+    assert event.clicked_faq_id == entry.pk and event.clicked_rank == 1
     page.goto("/faq/")
     screenshot(page, "faq_index")

@@ -275,3 +275,41 @@ def test_ask_include_for_a_search_without_results(rf, agent, db):
         "includes/ask_question.html", {"query": "发票"}, request=request
     )
     assert "<form" not in html
+
+
+def test_following_an_faq_result_counts_as_a_click(agent_client, editor, index_now):
+    """An FAQ hit links through the click recorder like a section hit: the search
+    counts as answered (not a knowledge gap) and the reader lands on the entry.
+    Someone who may not see the entry gets 404 and nothing is recorded."""
+    import html as html_lib
+    import re
+
+    from feedback import events
+    from feedback.models import SearchEvent
+    from feedback.selectors import query_stats
+
+    entry = services.entry_create(
+        question="发票抬头怎么修改",
+        answer="在订单页修改。",
+        user=editor,
+        visibility="internal",
+    )
+    index_now()
+    page = agent_client.get(reverse("search:results"), {"q": "发票抬头"})
+    links = re.findall(r'href="([^"]*faq=\d+[^"]*)"', page.content.decode())
+    assert len(links) == 1, links
+    response = agent_client.get(html_lib.unescape(links[0]))
+    assert response.status_code == 302
+    assert response["Location"] == entry.get_absolute_url()
+    events.flush()
+    event = SearchEvent.objects.get()
+    assert event.clicked_faq == entry and event.clicked_section is None
+    assert event.clicked_rank == 1 and event.clicks == 1
+    stats = query_stats(since_day=event.created.date())[event.normalized]
+    assert stats.searches == 1 and stats.clicked == 1
+
+    from django.test import Client
+
+    anonymous = Client()
+    assert anonymous.get(html_lib.unescape(links[0])).status_code == 404
+    assert SearchEvent.objects.get().clicks == 1
