@@ -23,6 +23,8 @@ class BlockRevisionForm(forms.Form):
     base = forms.ModelChoiceField(
         queryset=BlockRevision.objects.none(), required=False, widget=forms.HiddenInput
     )
+    # Set on the conflict page: the kept text (BlockDraft) that saving resolves.
+    resolves = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, block=None, **kwargs):
         super().__init__(*args, **kwargs)

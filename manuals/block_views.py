@@ -153,15 +153,22 @@ def block_edit(request, key):
     if not blocks.can_edit_block(request.user):
         raise PermissionDenied
     head = block.head_revision
-    form = BlockRevisionForm(
-        request.POST or None,
-        block=block,
-        initial={
-            "title": head.title if head else block.title,
-            "body": head.body if head else "",
-            "base": head,
-        },
-    )
+    initial = {
+        "title": head.title if head else block.title,
+        "body": head.body if head else "",
+        "base": head,
+    }
+    draft = blocks.pending_block_draft(block, user=request.user)
+    if draft and request.GET.get("draft") == "restore":
+        # Based on the revision it was written from: saving merges it again.
+        initial = {
+            "title": draft.title,
+            "body": draft.body,
+            "base": draft.base,
+            "resolves": draft.pk,
+        }
+        draft = None
+    form = BlockRevisionForm(request.POST or None, block=block, initial=initial)
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -173,6 +180,7 @@ def block_edit(request, key):
                 body=data["body"],
                 base=data["base"],
                 message=data["message"],
+                resolves=data["resolves"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -191,8 +199,10 @@ def block_edit(request, key):
                     "body": result.conflict_body,
                     "base": result.head,
                     "message": data["message"],
+                    "resolves": result.draft.pk,
                 },
             )
+            draft = None  # the page shows the conflict itself
             messages.error(request, conflict_message())
     return render(
         request,
@@ -202,9 +212,21 @@ def block_edit(request, key):
             "kb_block": block,
             "creating": False,
             "conflict": conflict,
+            "draft": draft,
             "can_publish": blocks.can_publish_block(request.user),
         },
     )
+
+
+@require_POST
+def block_discard_draft(request, key):
+    """Throw away the text kept from a colliding save (the editor chose to)."""
+    block = _block_or_404(request, key)
+    if not blocks.can_edit_block(request.user):
+        raise PermissionDenied
+    if blocks.discard_block_drafts(block, user=request.user):
+        messages.success(request, _("Your kept text was discarded."))
+    return redirect("manuals:block_edit", key=block.key)
 
 
 def block_publish(request, key):

@@ -19,6 +19,7 @@ from .diff import side_by_side
 from .models import (
     AuditEntry,
     Block,
+    BlockDraft,
     BlockRevision,
     Section,
     Visibility,
@@ -121,8 +122,14 @@ def save_block_revision(
     base: BlockRevision | None,
     title: str | None = None,
     message: str = "",
+    resolves: int | None = None,
 ) -> SaveResult:
-    """Save an edit of a block; a stale base is merged like a section's."""
+    """Save an edit of a block; a stale base is merged like a section's.
+
+    Overlapping changes save nothing and keep the editor's own text as a BlockDraft
+    (returned in the result); `resolves` names the draft a save from the conflict
+    page resolves, dropped only when that save succeeds.
+    """
     _require(can_edit_block(user))
     block = (
         Block.objects.select_for_update(of=("self",))
@@ -137,20 +144,43 @@ def save_block_revision(
     if head is not None and base is not None and base.pk != head.pk:
         merged, conflict = _merge_text(base.body, head.body, body)
         if conflict:
+            # The text being saved replaces the kept text it was restored from.
+            if resolves:
+                BlockDraft.objects.filter(block=block, user=user, pk=resolves).delete()
+            draft = BlockDraft.objects.create(
+                block=block,
+                user=user,
+                title=title,
+                body=body,
+                base=base,
+                conflict_with=head,
+            )
             return SaveResult(
                 status="conflict",
                 revision=None,
+                draft=draft,
                 head=head,
                 conflict_title=title,
                 conflict_body=merged,
             )
         body, status = merged, "merged"
+    if resolves:  # saved (or nothing left to save): the kept text is dealt with
+        BlockDraft.objects.filter(block=block, user=user, pk=resolves).delete()
     if head is not None and head.body == body and head.title == title:
         return SaveResult(status="unchanged", revision=head, head=head)
     revision = _new_revision(
         block, user=user, title=title, body=body, base=head, message=message
     )
     return SaveResult(status=status, revision=revision, head=head)
+
+
+def pending_block_draft(block: Block, *, user) -> BlockDraft | None:
+    """The user's newest text kept from a colliding save of this block."""
+    return BlockDraft.objects.filter(block=block, user=user).first()
+
+
+def discard_block_drafts(block: Block, *, user) -> int:
+    return BlockDraft.objects.filter(block=block, user=user).delete()[0]
 
 
 @transaction.atomic

@@ -518,6 +518,42 @@ class BlockRevision(models.Model):
         super().save(*args, **kwargs)
 
 
+class BlockDraft(models.Model):
+    """An editor's own text from a block save that collided with someone else's
+    change: kept until a save from it succeeds or the editor discards it, so no
+    one's words are lost (as Draft does for sections)."""
+
+    block = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="drafts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    base = models.ForeignKey(
+        BlockRevision,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    conflict_with = models.ForeignKey(
+        BlockRevision,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated", "-pk"]
+        verbose_name = _("block draft")
+        verbose_name_plural = _("block drafts")
+
+    def __str__(self):
+        return f"{self.block_id} draft of {self.user_id}"
+
+
 class BlockUsage(models.Model):
     """One directive in a section, FAQ entry or block, refreshed on every save.
 

@@ -279,7 +279,12 @@ def save_revision(
         merged_body, body_conflict = merge_text(base.body, head.body, body)
         merged_title, title_conflict = merge_text(base.title, head.title, title)
         if body_conflict or title_conflict or "\n" in merged_title.strip():
-            # Keep the editor's own words where they can find them again.
+            # Keep the editor's own words where they can find them again (replacing
+            # the kept text this save was restored from: it holds newer words).
+            if resolves:
+                Draft.objects.filter(
+                    section=section, user=user, pk=resolves, kind=Draft.Kind.CONFLICT
+                ).delete()
             draft = Draft.objects.create(
                 section=section,
                 user=user,

@@ -55,6 +55,11 @@ urlpatterns = [
     path("blocks/picker/", block_views.block_picker, name="block_picker"),
     path("blocks/<slug:key>/", block_views.block_detail, name="block"),
     path("blocks/<slug:key>/edit/", block_views.block_edit, name="block_edit"),
+    path(
+        "blocks/<slug:key>/draft/discard/",
+        block_views.block_discard_draft,
+        name="block_discard_draft",
+    ),
     path("blocks/<slug:key>/publish/", block_views.block_publish, name="block_publish"),
     path("blocks/<slug:key>/diff/", block_views.block_diff, name="block_diff"),
     path(

@@ -95,3 +95,60 @@ def test_autosave_survives_leaving_the_page(new_page, shared):
     screenshot(again, "collab-draft-offer")
     again.click("[data-kb-draft-offer] a")
     assert "没来得及保存的内容" in again.input_value("textarea[name=body]")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_block_conflict_text_survives_leaving_the_page(new_page, shared):
+    """Two editors change the same line of a block; the one whose save collides
+    leaves the page without resolving, comes back and gets their text offered."""
+    from manuals import blocks
+    from manuals.models import Block
+
+    alice_user = make_user("editor", "publisher", username="alice")
+    blocks.create_block(
+        key="greeting",
+        title="问候语",
+        body="您好，这里是客服中心。\n请问有什么可以帮您？\n",
+        visibility="internal",
+        user=alice_user,
+        publish=True,
+    )
+    alice, bob = new_page(), new_page()
+    login(alice, "alice")
+    login(bob, "bob")
+    for page in (alice, bob):
+        page.goto("/blocks/greeting/edit/")
+        page.wait_for_selector("textarea[name=body]")
+    alice.fill("textarea[name=body]", "您好，这里是售后中心。\n请问有什么可以帮您？\n")
+    with alice.expect_navigation():
+        alice.click("button[name=save]")
+    bob.fill("textarea[name=body]", "您好，这里是 VIP 客服。\n请问有什么可以帮您？\n")
+    bob.click("button[name=save]")
+    bob.wait_for_selector(".kb-banner-conflict")
+
+    bob.goto("/blocks/")  # leaves without resolving
+    bob.goto("/blocks/greeting/edit/")
+    offer = bob.locator("[data-kb-draft-offer]")
+    offer.wait_for()
+    screenshot(bob, "block-conflict-kept")
+    with bob.expect_navigation():
+        offer.locator("a").click()
+    assert "VIP 客服" in bob.input_value("textarea[name=body]")
+    # Bob settles on Alice's wording plus his: the kept text is then resolved.
+    bob.fill(
+        "textarea[name=body]",
+        "您好，这里是售后中心（VIP 客服）。\n请问有什么可以帮您？\n",
+    )
+    with bob.expect_navigation():
+        bob.click("button[name=save]")
+    bob.wait_for_selector(".kb-banner-conflict")  # based on the old head: merge again
+    bob.fill(
+        "textarea[name=body]",
+        "您好，这里是售后中心（VIP 客服）。\n请问有什么可以帮您？\n",
+    )
+    with bob.expect_navigation():
+        bob.click("button[name=save]")
+    head = Block.objects.get(key="greeting").head_revision
+    assert "售后中心（VIP 客服）" in head.body
+    bob.goto("/blocks/greeting/edit/")
+    assert bob.locator("[data-kb-draft-offer]").count() == 0
