@@ -1,5 +1,6 @@
 """Read logic for the FAQ: entries a reader may see, rendered answers, the queue."""
 
+import hashlib
 from itertools import groupby
 
 from manuals.rendering import render_cached
@@ -9,9 +10,10 @@ from .models import Entry, Notification, Question, QuestionStatus
 
 def rendered_answer(entry: Entry, user, *, stamp=None):
     """The answer through the one rendering pipeline, for this reader's audience,
-    cached by entry, its last change and the audience, and re-rendered when a block
-    it embeds is published."""
-    name = f"faq.Entry:{entry.pk}:{entry.updated.timestamp()}"
+    cached by entry, its text and the audience (an edit in the Django admin leaves
+    `updated` alone), and re-rendered when a block it embeds is published."""
+    digest = hashlib.sha1(entry.answer.encode(), usedforsecurity=False).hexdigest()
+    name = f"faq.Entry:{entry.pk}:{digest[:16]}"
     return render_cached(name, entry.answer, user, stamp=stamp).html
 
 

@@ -313,3 +313,16 @@ def test_following_an_faq_result_counts_as_a_click(agent_client, editor, index_n
     anonymous = Client()
     assert anonymous.get(html_lib.unescape(links[0])).status_code == 404
     assert SearchEvent.objects.get().clicks == 1
+
+
+def test_answer_edited_in_the_admin_shows_at_once(editor, admin_client, agent_client):
+    """The rendered answer is cached by its text, so an edit in the Django admin
+    (which leaves `updated` alone) is what readers see next."""
+    entry = services.entry_create(
+        question="运费谁出", answer="卖家承担运费。", user=editor, visibility="internal"
+    )
+    url = reverse("faq:entry", args=[entry.pk])
+    assert "卖家承担运费" in agent_client.get(url).content.decode()  # now cached
+    Entry.objects.filter(pk=entry.pk).update(answer="买家承担运费。")
+    html = agent_client.get(url).content.decode()
+    assert "买家承担运费" in html and "卖家承担运费" not in html
