@@ -152,3 +152,22 @@ def test_block_conflict_text_survives_leaving_the_page(new_page, shared):
     assert "售后中心（VIP 客服）" in head.body
     bob.goto("/blocks/greeting/edit/")
     assert bob.locator("[data-kb-draft-offer]").count() == 0
+
+    # Another collision, and this time Bob throws his kept text away.
+    from django.contrib.auth import get_user_model
+
+    from manuals.models import BlockDraft
+
+    bob_user = get_user_model().objects.get(username="bob")
+    old = Block.objects.get(key="greeting").head_revision
+    blocks.save_block_revision(
+        old.block, user=alice_user, base=old, body=old.body.replace("您好", "你好")
+    )
+    blocks.save_block_revision(
+        old.block, user=bob_user, base=old, body=old.body.replace("您好", "您好呀")
+    )
+    bob.goto("/blocks/greeting/edit/")
+    with bob.expect_navigation():
+        bob.locator("[data-kb-draft-offer] button").click()
+    assert bob.locator("[data-kb-draft-offer]").count() == 0
+    assert not BlockDraft.objects.exists()

@@ -155,6 +155,9 @@ def test_click_to_an_unreadable_section_is_404(client, tree):
     )
     assert client.get(url).status_code == 404
     assert client.get(reverse("feedback:click") + "?section=abc").status_code == 404
+    assert client.get(reverse("feedback:click") + "?faq=abc").status_code == 404
+    assert client.get(reverse("feedback:click") + "?faq=999999").status_code == 404
+    assert client.get(reverse("feedback:click") + "?faq=1&rank=x").status_code == 404
     assert SearchEvent.objects.count() == 0
 
 
