@@ -22,10 +22,20 @@ class IndexTask(models.Model):
     created = models.DateTimeField(_("created"), default=timezone.now)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # After a failed build: not before this time (exponential backoff); null = now.
+    next_attempt = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # Failed too often: left alone by the appliers, reported by `search_index --check`
+    # and on the section page, until `--fix` or a new change of the object retries it.
+    parked = models.BooleanField(_("parked"), default=False)
 
     class Meta:
         app_label = "manuals"
         ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["doc_type", "object_id"], name="kb_indextask_object_idx"
+            )
+        ]
         verbose_name = _("search index task")
         verbose_name_plural = _("search index tasks")
 
