@@ -12,19 +12,16 @@ from .block_forms import BlockCreateForm, BlockRevisionForm
 from .collaboration import conflict_message
 from .diff import side_by_side
 from .models import Block, BlockRevision
-from .permissions import audience_key, can_edit, can_read_internal
-from .rendering import audience_sees, render_revision
+from .permissions import can_edit, can_read_block, can_read_internal
+from .rendering import render_revision
 from .views import _after_save, _section_or_404
 
 
 def _visible_blocks(user):
-    audience = audience_key(user)
     for block in Block.objects.prefetch_related("groups").select_related(
         "published_revision", "head_revision"
     ):
-        if audience_sees(
-            audience, block.visibility, [g.pk for g in block.groups.all()]
-        ):
+        if can_read_block(user, block):
             yield block
 
 
@@ -37,10 +34,15 @@ def _block_or_404(request, key):
         ).prefetch_related("groups"),
         key=key,
     )
-    if not audience_sees(
-        audience_key(request.user), block.visibility, [g.pk for g in block.groups.all()]
-    ):
+    if not can_read_block(request.user, block):
         raise Http404
+    return block
+
+
+def _editable_block_or_404(request, key):
+    block = _block_or_404(request, key)
+    if not blocks.can_edit_block(request.user):
+        raise PermissionDenied
     return block
 
 
@@ -59,6 +61,7 @@ def block_list(request):
             "blocks": items,
             "q": query,
             "can_create": request.user.has_perm("manuals.add_block"),
+            "can_edit": blocks.can_edit_block(request.user),
         },
     )
 
@@ -127,9 +130,20 @@ def block_create(request):
 
 def block_detail(request, key):
     block = _block_or_404(request, key)
-    revision = block.published_revision or block.head_revision
+    may_edit = blocks.can_edit_block(request.user)
+    # Readers see the published revision only; drafts and history are for editors.
+    revision = (
+        (block.published_revision or block.head_revision)
+        if may_edit
+        else block.published_revision
+    )
     rendered = (
-        render_revision(revision, request.user, editor=True) if revision else None
+        render_revision(revision, request.user, editor=may_edit) if revision else None
+    )
+    revisions = (
+        block.revisions.select_related("author").order_by("-number")[:50]
+        if may_edit
+        else []
     )
     return render(
         request,
@@ -137,11 +151,9 @@ def block_detail(request, key):
         {
             "kb_block": block,
             "rendered": rendered,
-            "usages": blocks.usages(block),
-            "revisions": block.revisions.select_related("author").order_by("-number")[
-                :50
-            ],
-            "can_edit": blocks.can_edit_block(request.user),
+            "usages": blocks.usages(block, user=request.user),
+            "revisions": revisions,
+            "can_edit": may_edit,
             "can_publish": blocks.can_publish_block(request.user),
             "can_delete": request.user.has_perm("manuals.delete_block"),
         },
@@ -149,9 +161,7 @@ def block_detail(request, key):
 
 
 def block_edit(request, key):
-    block = _block_or_404(request, key)
-    if not blocks.can_edit_block(request.user):
-        raise PermissionDenied
+    block = _editable_block_or_404(request, key)
     head = block.head_revision
     initial = {
         "title": head.title if head else block.title,
@@ -221,9 +231,7 @@ def block_edit(request, key):
 @require_POST
 def block_discard_draft(request, key):
     """Throw away the text kept from a colliding save (the editor chose to)."""
-    block = _block_or_404(request, key)
-    if not blocks.can_edit_block(request.user):
-        raise PermissionDenied
+    block = _editable_block_or_404(request, key)
     if blocks.discard_block_drafts(block, user=request.user):
         messages.success(request, _("Your kept text was discarded."))
     return redirect("manuals:block_edit", key=block.key)
@@ -249,15 +257,14 @@ def block_publish(request, key):
         {
             "kb_block": block,
             "revision": revision,
-            "impact": blocks.impact(
-                block, revision, audience=audience_key(request.user)
-            ),
+            "impact": blocks.impact(block, revision, user=request.user),
         },
     )
 
 
 def block_diff(request, key):
-    block = _block_or_404(request, key)
+    # Any two revisions, drafts included: for those who may edit the block.
+    block = _editable_block_or_404(request, key)
     try:
         a, b = int(request.GET.get("a", 0)), int(request.GET.get("b", 0))
     except ValueError as exc:
@@ -278,7 +285,7 @@ def block_diff(request, key):
 
 @require_POST
 def block_restore(request, key, number):
-    block = _block_or_404(request, key)
+    block = _editable_block_or_404(request, key)
     revision = get_object_or_404(BlockRevision, block=block, number=number)
     new = blocks.restore_block_revision(revision, user=request.user)
     messages.success(
@@ -302,7 +309,7 @@ def block_delete(request, key):
         "manuals/blocks/delete.html",
         {
             "kb_block": block,
-            "usages": blocks.usages(block),
+            "usages": blocks.usages(block, user=request.user),
         },
     )
 
@@ -310,6 +317,6 @@ def block_delete(request, key):
 @require_POST
 def update_pin(request, pk, key):
     section, _ancestors = _section_or_404(request, pk, edit=True)
-    block = _block_or_404(request, key)
+    block = _editable_block_or_404(request, key)
     result = blocks.update_pin(section, block, user=request.user)
     return _after_save(request, section, result)

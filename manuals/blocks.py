@@ -24,6 +24,7 @@ from .models import (
     Section,
     Visibility,
 )
+from .permissions import can_edit_block, can_publish_block
 from .rendering import plain_text, render_markdown
 from .services import (
     SaveResult,
@@ -37,14 +38,6 @@ from .signals import blocks_published
 
 def pinned_directive(key: str, number: int) -> str:
     return "{{block:" + key + "@" + str(number) + "}}"
-
-
-def can_edit_block(user) -> bool:
-    return user.is_active and user.has_perm("manuals.change_block")
-
-
-def can_publish_block(user) -> bool:
-    return user.is_active and user.has_perm("manuals.publish_block")
 
 
 RESERVED_KEYS = {"new", "picker"}  # taken by the library's own URLs
@@ -228,13 +221,39 @@ def restore_block_revision(revision: BlockRevision, *, user) -> BlockRevision:
     )
 
 
-def usages(block: Block) -> list[dict]:
-    """Where the block is used: each user object with pin state and newer revision."""
+def _readable(obj, user) -> bool:
+    """May `user` read `obj`, a user of a block? The rule of the page it links to."""
+    if isinstance(obj, Section):
+        return permissions.can_read(user, obj)
+    if isinstance(obj, Block):
+        return permissions.can_read_block(user, obj)
+    # Other apps' models (FAQ entries) say who may see them with `visible_to`.
+    visible_to = getattr(type(obj)._default_manager, "visible_to", None)
+    if visible_to is None:
+        return user.is_superuser
+    return visible_to(user).filter(pk=obj.pk).exists()
+
+
+@dataclass
+class Usages:
+    rows: list[dict]
+    hidden: int  # users of the block that `user` may not read: counted, not named
+
+    def __len__(self):
+        return len(self.rows) + self.hidden
+
+
+def usages(block: Block, *, user) -> Usages:
+    """Where the block is used, as far as `user` may read: each user object with
+    pin state and newer revision, and how many others there are."""
     latest = block.published_revision.number if block.published_revision else None
-    rows = []
+    rows, hidden = [], 0
     for usage in block.usages.select_related("content_type").order_by("object_id"):
         obj = usage.user
         if obj is None:
+            continue
+        if not _readable(obj, user):
+            hidden += 1
             continue
         rows.append(
             {
@@ -247,7 +266,7 @@ def usages(block: Block) -> list[dict]:
                 and usage.pinned < latest,
             }
         )
-    return rows
+    return Usages(rows=rows, hidden=hidden)
 
 
 @transaction.atomic
@@ -304,12 +323,19 @@ class Impact:
     rows: list
 
 
-def impact(block: Block, revision: BlockRevision, *, audience: str) -> Impact:
+def impact(block: Block, revision: BlockRevision, *, user) -> Impact:
     """What publishing `revision` would change: how many sections follow the block,
-    how many of those are public, and a rendered-text diff of one of them."""
+    how many of those are public, and a rendered-text diff of one of them that
+    `user` may read (the counts name no section)."""
+    audience = permissions.audience_key(user)
     ids = directives.followers(block).get(Section, set())
     sections = Section.objects.filter(pk__in=ids, in_trash=False)
-    sample = sections.select_related("published_revision").order_by("path").first()
+    sample = (
+        sections.readable_by(user)
+        .select_related("published_revision")
+        .order_by("path")
+        .first()
+    )
     rows = []
     if sample is not None and sample.published_revision is not None:
         body = sample.published_revision.body

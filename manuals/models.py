@@ -52,13 +52,15 @@ class Tag(models.Model):
 
 
 class SectionQuerySet(MP_NodeQuerySet):
-    def readable_by(self, user):
+    def readable_by(self, user, *, include_trash: bool = False):
         """Sections whose own visibility lets `user` read them.
 
         The services keep every section no wider than its parent, so a section's own
         visibility is its effective visibility and no ancestor walk is needed here.
+        `include_trash` keeps trashed sections the user could read were they not in
+        the trash (what the trash page may list to editors).
         """
-        live = self.filter(in_trash=False)
+        live = self if include_trash else self.filter(in_trash=False)
         if user.is_superuser:
             return live
         if not user.is_authenticated or not user.has_perm("manuals.view_internal"):
@@ -86,8 +88,8 @@ class SectionManager(MP_NodeManager):
     def get_queryset(self):
         return SectionQuerySet(self.model, using=self._db).order_by("path")
 
-    def readable_by(self, user):
-        return self.get_queryset().readable_by(user)
+    def readable_by(self, user, *, include_trash: bool = False):
+        return self.get_queryset().readable_by(user, include_trash=include_trash)
 
     def visible_to(self, user):
         return self.get_queryset().visible_to(user)

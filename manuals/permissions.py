@@ -36,13 +36,15 @@ def _visibility_allows(user, section: Section, group_ids: frozenset[int]) -> boo
     return bool(group_ids & {g.pk for g in section.groups.all()})
 
 
-def can_read(user, section: Section, ancestors=None) -> bool:
+def can_read(user, section: Section, ancestors=None, *, include_trash=False) -> bool:
     """May `user` read `section`? Checks the section and every ancestor.
 
     The services keep children no wider than parents; checking ancestors too means a
-    row changed behind their back (admin, raw SQL) still cannot leak.
+    row changed behind their back (admin, raw SQL) still cannot leak. Trashed
+    sections are read by no one, except through the trash (`include_trash`), where
+    editors see what they could read were it not deleted.
     """
-    if section.in_trash:
+    if section.in_trash and not include_trash:
         return False
     if user.is_superuser:
         return True
@@ -80,6 +82,34 @@ def can_view_audit(user) -> bool:
     return user.is_active and user.has_perm("manuals.view_auditentry")
 
 
+def can_restore(user, section: Section) -> bool:
+    """May `user` see `section` in the trash and restore it? Editors who delete,
+    for what they could read were it not deleted."""
+    return can_delete(user) and can_read(user, section, include_trash=True)
+
+
+def can_edit_block(user) -> bool:
+    return user.is_active and user.has_perm("manuals.change_block")
+
+
+def can_publish_block(user) -> bool:
+    return user.is_active and user.has_perm("manuals.publish_block")
+
+
+def can_read_block(user, block) -> bool:
+    """May `user` open `block` in the library? Its audience, and published unless
+    the user may edit blocks (drafts and their history are for editors)."""
+    if user.is_superuser:
+        return True
+    if not can_read_internal(user):
+        return False
+    if not audience_sees(
+        audience_key(user), block.visibility, [g.pk for g in block.groups.all()]
+    ):
+        return False
+    return block.published_revision_id is not None or can_edit_block(user)
+
+
 def audience_key(user) -> str:
     """A cache key naming what `user` may see: 'public', 'internal' or groups."""
     if user.is_superuser:
@@ -92,3 +122,16 @@ def audience_key(user) -> str:
 def narrower(a: str, b: str) -> str:
     """The narrower of two visibilities."""
     return a if VISIBILITY_RANK[a] >= VISIBILITY_RANK[b] else b
+
+
+def audience_sees(audience: str, visibility: str, group_ids) -> bool:
+    """May `audience` (see audience_key) see something of `visibility` restricted to
+    `group_ids`?"""
+    if audience == "all" or visibility == Visibility.PUBLIC:
+        return True
+    if not audience.startswith("internal:"):
+        return False
+    if visibility == Visibility.INTERNAL:
+        return True
+    mine = {int(g) for g in audience.split(":", 1)[1].split(",") if g}
+    return bool(mine & set(group_ids))

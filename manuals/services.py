@@ -520,6 +520,10 @@ def restore_from_trash(
     _require(permissions.can_delete(user))
     _lock_tree()
     section = Section.objects.get(pk=section.pk)
+    # Restoring is a read of what comes back: only what the user could read.
+    _require(permissions.can_restore(user, section))
+    if parent is not None:
+        _require(permissions.can_read(user, parent))
     if section.trashed_at is None:
         raise ValidationError(_("That section is not in the trash."))
     old_parent = Section.objects.get_parent(section)

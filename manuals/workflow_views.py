@@ -4,18 +4,25 @@ review-by dates, the audit log and the trash. Thin: collaboration.py does the wo
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import collaboration, selectors, services
+from . import audit, collaboration, selectors, services
 from .diff import side_by_side
 from .forms import RevisionForm
 from .forms_workflow import AuditFilterForm, ReviewDecisionForm, ScheduleForm
 from .models import AuditEntry, ReviewRequest, Section
-from .permissions import can_delete, can_edit, can_publish, can_view_audit
+from .permissions import (
+    can_delete,
+    can_edit,
+    can_publish,
+    can_read,
+    can_restore,
+    can_view_audit,
+)
 from .views import _revision_or_404, _section_or_404
 
 
@@ -66,9 +73,10 @@ def review_queue(request):
     """Publishers see what waits for review; editors see their own requests."""
     if not can_edit(request.user) and not can_publish(request.user):
         raise PermissionDenied
+    # A title in a list is a read: only reviews of sections the user may read.
     reviews = ReviewRequest.objects.select_related(
         "section", "revision", "requested_by", "reviewer"
-    ).filter(section__in_trash=False)
+    ).filter(section__in=Section.objects.readable_by(request.user).values("pk"))
     pending = reviews.filter(status=ReviewRequest.Status.PENDING)
     if not can_publish(request.user):
         pending = pending.filter(requested_by=request.user)
@@ -188,7 +196,7 @@ def audit_log(request):
     if not can_view_audit(request.user):
         raise PermissionDenied
     form = AuditFilterForm(request.GET or None)
-    entries = AuditEntry.objects.select_related("section")
+    entries = AuditEntry.objects.all()
     if form.is_valid():
         data = form.cleaned_data
         if data["action"]:
@@ -201,33 +209,50 @@ def audit_log(request):
             entries = entries.filter(created__date__gte=data["since"])
         if data["until"]:
             entries = entries.filter(created__date__lte=data["until"])
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    entries, hidden = audit.readable_entries(request.user, entries)
+    page = Paginator(entries.select_related("section"), 50).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "manuals/audit_log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query.urlencode(), "hidden": hidden},
     )
 
 
 def trash(request):
+    """Deleted subtrees the user could read were they not deleted (admins: all)."""
     if not can_delete(request.user):
         raise PermissionDenied
+    user = request.user
+    readable = Section.objects.readable_by(user, include_trash=True)
     roots = (
-        Section.objects.filter(trashed_at__isnull=False)
+        readable.filter(trashed_at__isnull=False)
         .select_related("trashed_by")
         .order_by("-trashed_at")
     )
     items = []
     for root in roots:
+        if not can_restore(user, root):
+            continue
         parent = Section.objects.get_parent(root)
+        if parent is not None and not can_read(user, parent, include_trash=True):
+            parent = None
+            parent_hidden = True
+        else:
+            parent_hidden = False
         items.append(
             {
                 "section": root,
                 "parent": parent,
+                "parent_hidden": parent_hidden,
                 "parent_gone": parent is not None and parent.in_trash,
-                "size": Section.objects.get_tree(root).count(),
+                # A count is a read too: only what the user could open.
+                "size": Section.objects.get_tree(root)
+                .readable_by(user, include_trash=True)
+                .count(),
             }
         )
     return render(
@@ -241,15 +266,18 @@ def trash(request):
     )
 
 
-def _trashed_or_404(pk):
-    return get_object_or_404(Section, pk=pk, trashed_at__isnull=False)
+def _trashed_or_404(request, pk):
+    section = get_object_or_404(Section, pk=pk, trashed_at__isnull=False)
+    if not can_restore(request.user, section):
+        raise Http404
+    return section
 
 
 @require_POST
 def trash_restore(request, pk):
     if not can_delete(request.user):
         raise PermissionDenied
-    section = _trashed_or_404(pk)
+    section = _trashed_or_404(request, pk)
     parent = None
     if request.POST.get("parent"):
         parent = get_object_or_404(
@@ -268,7 +296,7 @@ def trash_restore(request, pk):
 def trash_purge(request, pk):
     if not request.user.is_superuser:
         raise PermissionDenied
-    section = _trashed_or_404(pk)
+    section = _trashed_or_404(request, pk)
     count = services.purge_section(section, user=request.user)
     messages.success(request, _("Deleted %(n)s section(s) for good.") % {"n": count})
     return redirect("manuals:trash")

@@ -2,8 +2,12 @@
 
 Each section is `NN-name.md`; its children live in the folder `NN-name/` beside it.
 The front matter holds what no body does (title, kind, visibility, slug, tags,
-groups, order, published), the body is the latest revision's Markdown as written,
-block directives included, so exporting and importing again loses nothing.
+groups, order, published), the body is the published revision's Markdown as written,
+block directives included. What is written is chosen by audience: public sections
+only, public and internal (the default), or everything including restricted
+sections; with `drafts` each section's latest revision is written instead, marked
+`published: false` when it is not the published one, so exporting and importing
+again loses nothing.
 """
 
 import re
@@ -36,8 +40,24 @@ def file_stem(order: int, section: Section) -> str:
     return f"{order:02d}-{name[:60]}"
 
 
-def section_meta(section: Section, order: int) -> dict:
-    head = section.head_revision or section.published_revision
+# --visibility: which sections an export may contain, widest first.
+AUDIENCES = {
+    "public": [Visibility.PUBLIC],
+    "internal": [Visibility.PUBLIC, Visibility.INTERNAL],
+    "all": [Visibility.PUBLIC, Visibility.INTERNAL, Visibility.RESTRICTED],
+}
+
+
+def exported_revision(section: Section, *, drafts: bool):
+    """The revision an export writes: the published one, or with `drafts` the latest
+    (None: nothing to write, the section was never published)."""
+    if drafts:
+        return section.head_revision or section.published_revision
+    return section.published_revision
+
+
+def section_meta(section: Section, order: int, *, drafts: bool = True) -> dict:
+    head = exported_revision(section, drafts=drafts)
     meta = {
         "title": head.title if head else section.title,
         "kind": section.kind,
@@ -56,12 +76,23 @@ def export_manual(
     out,
     *,
     roots: list[Section],
+    visibility: str = "internal",
+    drafts: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> ManualExportReport:
     """Write each of `roots` and its subtree (trash left out) under `out`.
 
     `out` is a folder (created; it must be empty) or a path ending in .zip.
+    `visibility` ("public", "internal" or "all") says which sections may be written;
+    a section left out leaves out its subtree. Without `drafts` only published
+    revisions are written and never-published sections are left out.
     """
+    if visibility not in AUDIENCES:
+        raise ManualExportError(
+            _("Unknown visibility: %(v)s (public, internal or all).")
+            % {"v": visibility}
+        )
+    allowed = AUDIENCES[visibility]
     out = Path(out)
     as_zip = out.suffix.lower() == ".zip"
     if not as_zip and out.exists() and any(out.iterdir()):
@@ -72,7 +103,7 @@ def export_manual(
     for root in roots:
         nodes += list(
             Section.objects.get_tree(root)
-            .filter(in_trash=False)
+            .filter(in_trash=False, visibility__in=allowed)
             .select_related("head_revision", "published_revision")
             .prefetch_related("tags", "groups")
         )
@@ -82,19 +113,21 @@ def export_manual(
     root_paths = {r.path for r in roots}
     files: dict[str, str] = {}
     for n, section in enumerate(nodes, start=1):
+        head = exported_revision(section, drafts=drafts)
+        if head is None:
+            continue  # never published: its subtree is left out with it
         if section.path in root_paths:
             folder = ""
         else:
             parent_path = section.path[: -section.steplen]
             if parent_path not in folder_of:
-                continue  # under a trashed section
+                continue  # under a section left out (trashed, narrower, unpublished)
             folder = folder_of[parent_path]
         order = order_in.get(folder, 0) + 1
         order_in[folder] = order
         stem = file_stem(order, section)
-        head = section.head_revision or section.published_revision
         files[f"{folder}{stem}.md"] = markdown_io.dump(
-            section_meta(section, order), head.body if head else ""
+            section_meta(section, order, drafts=drafts), head.body
         )
         folder_of[section.path] = f"{folder}{stem}/"
         report.sections += 1

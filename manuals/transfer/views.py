@@ -25,7 +25,7 @@ from ..permissions import can_create
 from .export_static import ExportError, export_portal
 from .forms import ConfirmForm, UploadForm
 from .importer import apply, check, read_source
-from .manual_export import export_manual
+from .manual_export import AUDIENCES, export_manual
 from .problems import ImportFailed
 
 SESSION_KEY = "kb_import"
@@ -170,12 +170,18 @@ def portal_download(request):
 
 @require_POST
 def manual_download(request):
-    """A subtree as Markdown, internal text included: administrators only."""
+    """A subtree as Markdown, of the chosen audience: administrators only."""
     if not request.user.is_superuser:
         raise PermissionDenied(_("Only administrators may export internal text."))
     section = get_object_or_404(Section, pk=request.POST.get("section"), in_trash=False)
+    visibility = request.POST.get("visibility", "internal")
+    if visibility not in AUDIENCES:
+        raise Http404
+    drafts = request.POST.get("drafts") == "1"
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _download(
-        lambda path: export_manual(path, roots=[section]),
-        f"manual-{section.pk}-{stamp}.zip",
+        lambda path: export_manual(
+            path, roots=[section], visibility=visibility, drafts=drafts
+        ),
+        f"manual-{section.pk}-{visibility}-{stamp}.zip",
     )

@@ -133,16 +133,16 @@ def test_front_matter_round_trips_awkward_values():
 
 
 def test_markdown_round_trip_loses_nothing(rich_manual, tmp_path, admin_user):
-    """Exporting a subtree and importing it again recreates the same tree in the
-    same order: titles, slugs, kinds, visibility, groups, tags, bodies (block
+    """Exporting a subtree (everything, drafts included) and importing it again
+    recreates the same tree in the same order: titles, slugs, kinds, visibility, groups, tags, bodies (block
     directives kept) and what was published; a second export is byte-identical."""
-    export_manual(tmp_path / "one", roots=[rich_manual])
+    export_manual(tmp_path / "one", roots=[rich_manual], visibility="all", drafts=True)
     before = _snapshot(rich_manual)
     services.delete_section(rich_manual, user=admin_user)  # free the root slug
     result = apply(read_source(tmp_path / "one"), parent=None, user=admin_user)
     new_root = result.created[0]
     assert _snapshot(new_root) == before
-    export_manual(tmp_path / "two", roots=[new_root])
+    export_manual(tmp_path / "two", roots=[new_root], visibility="all", drafts=True)
     one = {
         p.relative_to(tmp_path / "one"): p.read_bytes()
         for p in (tmp_path / "one").rglob("*.md")
@@ -164,6 +164,8 @@ def test_export_manual_command_writes_front_matter_and_progress(rich_manual, tmp
         str(tmp_path / "x"),
         "--section",
         str(rich_manual.pk),
+        "--all",
+        "--drafts",
         stdout=out,
     )
     assert "[1/6] 导出手册" in out.getvalue()
@@ -185,6 +187,8 @@ def test_import_command_from_a_zip_under_a_parent(rich_manual, tmp_path, tree):
         str(tmp_path / "m.zip"),
         "--section",
         str(rich_manual.pk),
+        "--all",
+        "--drafts",
         stdout=StringIO(),
     )
     out = StringIO()
@@ -265,3 +269,62 @@ def _english_messages():
 
     with translation.override("en"):
         yield
+
+
+def _exported(folder):
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in folder.rglob("*.md")
+    }
+
+
+def test_export_defaults_to_published_public_and_internal_text(rich_manual, tmp_path):
+    """By default the export writes published revisions of public and internal
+    sections: no restricted section, no unpublished draft text."""
+    call_command("export_manual", str(tmp_path / "d"), stdout=StringIO())
+    text = "\n".join(_exported(tmp_path / "d").values())
+    assert "INTERNAL text" in text
+    assert "限定组" not in text  # restricted
+    assert "v2 未发布" not in text and "草稿 v2" not in text  # the unpublished head
+    assert "title: 草稿\n" in text  # its published revision instead
+    assert "published: false" not in text
+
+
+def test_export_public_only(rich_manual, tmp_path):
+    """--visibility public leaves internal and restricted sections out."""
+    call_command(
+        "export_manual",
+        str(tmp_path / "p"),
+        "--visibility",
+        "public",
+        stdout=StringIO(),
+    )
+    text = "\n".join(_exported(tmp_path / "p").values())
+    assert "INTERNAL text" not in text and "限定组" not in text
+    assert all("visibility: public" in t for t in _exported(tmp_path / "p").values())
+
+
+def test_export_all_with_drafts_marks_them(rich_manual, tmp_path):
+    """--all writes restricted sections; --drafts writes the latest revision,
+    marked as not published."""
+    out = StringIO()
+    call_command("export_manual", str(tmp_path / "a"), "--all", "--drafts", stdout=out)
+    files = _exported(tmp_path / "a")
+    text = "\n".join(files.values())
+    assert "限定组" in text
+    draft = next(t for t in files.values() if "v2 未发布" in t)
+    assert "published: false" in draft
+    assert "drafts" in out.getvalue()
+
+
+def test_export_leaves_out_never_published_sections(tmp_path, admin_user):
+    """A never-published section (and its subtree) is left out unless --drafts."""
+    root = make_section(title="根", kind=Kind.MANUAL, user=admin_user)
+    never = make_section(root, title="从未发布", user=admin_user, publish=False)
+    make_section(never, title="其下", user=admin_user)
+    root.refresh_from_db()
+    export_manual(tmp_path / "n", roots=[root])
+    names = " ".join(_exported(tmp_path / "n"))
+    assert "从未发布" not in names and "其下" not in names
+    export_manual(tmp_path / "m", roots=[root], drafts=True)
+    assert "从未发布" in " ".join(_exported(tmp_path / "m"))
