@@ -26,8 +26,8 @@ urlpatterns = [
     # Crawlers look for these at the root; both describe the public portal only.
     path("sitemap.xml", portal_views.sitemap, name="sitemap"),
     path("robots.txt", portal_views.robots_txt, name="robots"),
-    # Images imported from Word files. Their folders carry random names; a larger
-    # deployment serves MEDIA_ROOT from its web server or object storage instead.
+    # Uploaded images, each served with its owner's read rule (kbsite.views.media):
+    # a web server must not serve MEDIA_ROOT itself.
     path(
         settings.MEDIA_URL.lstrip("/") + "<path:path>",
         views.media,

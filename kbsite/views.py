@@ -1,12 +1,21 @@
-"""Views that belong to no app: the home page and imported media."""
+"""Views that belong to no app: the home page and uploaded media."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import render
-from django.views.static import serve
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
 
+from manuals.media import PUBLIC, media_audience, media_by_path, sniff_image
 from manuals.navigation import page_navigation
 from manuals.permissions import can_create
+from manuals.portal.models import PortalSettings
+
+# Public files may sit in shared caches this long: a section made internal stops
+# showing its images everywhere within it (the pages' caches expire as fast).
+MEDIA_PUBLIC_MAX_AGE = 600
 
 
 def home(request):
@@ -20,8 +29,50 @@ def home(request):
     )
 
 
-@login_not_required
+@login_not_required  # anonymous visitors get what the owner's read rule gives them
+@require_safe
 def media(request, path):
-    """Files under MEDIA_ROOT (images imported from Word). Django's `serve` refuses
-    paths that leave the folder and lists no directories."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    """A file under MEDIA_ROOT that has a Media row, to whoever may read its owner
+    (section or block); 404 for everything else, so nobody learns what exists.
+    The portal's logo has no row: it is on every public page."""
+    item = media_by_path(path)
+    if item is not None:
+        audience = media_audience(request.user, item)
+        if audience is None:
+            raise Http404
+        name, content_type = item.file.name, item.content_type
+        etag, modified = f'"{item.sha256}"', item.created.timestamp()
+    else:
+        logo = PortalSettings.load().logo
+        if not logo or logo.name != path:
+            raise Http404
+        name, audience, etag, modified = logo.name, PUBLIC, None, None
+        try:
+            with default_storage.open(name, "rb") as stream:
+                content_type = sniff_image(stream.read(32))
+        except OSError:
+            raise Http404 from None
+        if content_type is None:
+            raise Http404
+    response = get_conditional_response(request, etag=etag, last_modified=modified)
+    if response is None:
+        try:
+            stream = default_storage.open(name, "rb")
+        except OSError:
+            raise Http404 from None
+        response = FileResponse(stream, content_type=content_type)
+        if etag:
+            response.headers["ETag"] = etag
+        if modified:
+            response.headers["Last-Modified"] = http_date(modified)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if audience == PUBLIC:
+        response.headers["Cache-Control"] = f"public, max-age={MEDIA_PUBLIC_MAX_AGE}"
+        # The login middleware read the session, but this answer is the same for
+        # everyone: without this, SessionMiddleware adds "Vary: Cookie" and shared
+        # caches keep one copy per visitor.
+        request.session.accessed = False
+    else:
+        response.headers["Cache-Control"] = "private"
+        patch_vary_headers(response, ["Cookie"])
+    return response

@@ -5,7 +5,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from . import audit
-from .models import AuditEntry, Revision, Section, Tag
+from .models import AuditEntry, Media, Revision, Section, Tag
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -72,5 +72,24 @@ class RevisionAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Tag, AuditedAdmin)
+
+
+@admin.register(Media)
+class MediaAdmin(admin.ModelAdmin):
+    """Read-only: media comes from imports and the editor, and goes with its owner."""
+
+    list_display = ["file", "content_type", "size", "section", "block", "created"]
+    list_select_related = ["section", "block"]
+    search_fields = ["file"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 from .portal import admin as portal_admin  # noqa: E402, F401 - registers PortalSettings

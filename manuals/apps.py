@@ -9,6 +9,7 @@ class ManualsConfig(AppConfig):
     verbose_name = _("Manual")
 
     def ready(self):
+        from . import media  # noqa: F401 - deletes a file when its Media row goes
         from .search import receivers  # noqa: F401 - connects the outbox receivers
         from .search.registry import register
         from .search.sections import SectionDocumentBuilder

@@ -576,5 +576,64 @@ class BlockUsage(models.Model):
         return f"{self.block_id} in {self.content_type_id}:{self.object_id}"
 
 
+class Media(models.Model):
+    """An uploaded file (an image imported from Word, later pasted in the editor).
+
+    It belongs to one section or one block and is served with that owner's read
+    rule (manuals.media). Two nullable foreign keys with a check constraint rather
+    than a generic relation: the database keeps them honest, purging an owner
+    cascades to its media, and the serving view gets the owner in the same query.
+    """
+
+    file = models.FileField(_("file"), max_length=255, unique=True)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    section = models.ForeignKey(
+        Section,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="media",
+        verbose_name=_("section"),
+    )
+    block = models.ForeignKey(
+        Block,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="media",
+        verbose_name=_("block"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("media file")
+        verbose_name_plural = _("media files")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(section__isnull=False, block__isnull=True)
+                | models.Q(section__isnull=True, block__isnull=False),
+                name="media_has_one_owner",
+            )
+        ]
+
+    def __str__(self):
+        return self.file.name
+
+    @property
+    def owner(self) -> Section | Block:
+        return self.section if self.section_id is not None else self.block
+
+
 from .portal.models import PortalSettings  # noqa: E402,F401
 from .search.models import IndexTask  # noqa: E402,F401

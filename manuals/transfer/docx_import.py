@@ -4,8 +4,9 @@ Headings up to `split_level` start sections (Heading 1 a section, Heading 2 its
 child, ...); deeper headings stay in the body. A document whose only Heading 1
 opens it names the document's section; otherwise the file name does. Tables, lists,
 bold, italic and links become Markdown. Images are kept for the import to save under
-MEDIA_ROOT/imports/; images of a kind browsers cannot show (EMF, WMF, TIFF) are
-reported as skipped, never silently dropped.
+MEDIA_ROOT/imports/ as media of the section they are in (manuals.media); images of
+another kind than PNG, JPEG, GIF and WebP (judged by their content: EMF, WMF, TIFF,
+BMP ...) or too big are reported as skipped, never silently dropped.
 """
 
 import re
@@ -18,16 +19,10 @@ from xml.sax import SAXException
 import mammoth
 from django.utils.translation import gettext as _
 
+from ..media import IMAGE_TYPES, MediaRejected, check_image
 from .importer import PendingImage, Plan, PlanNode
 from .problems import WARNING, Problem
 
-IMAGE_TYPES = {
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "image/gif": "gif",
-    "image/webp": "webp",
-    "image/bmp": "bmp",
-}
 # Fixed width, so no placeholder is the prefix of another.
 PLACEHOLDER = "kb-import-image-{n:04d}"
 SKIPPED = "kb-skipped-image"
@@ -205,14 +200,18 @@ def read_docx(path: Path, *, plan: Plan, split_level: int = 2, name: str = "") -
 
     def convert_image(image):
         alt = image.alt_text or ""
-        extension = IMAGE_TYPES.get(image.content_type or "")
-        if extension is None:
-            skipped.append(f"{alt or _('image')} ({image.content_type})")
-            return {"src": SKIPPED, "alt": alt}
         with image.open() as stream:
             data = stream.read()
+        # By content, not by the type the file declares: the same check as saving.
+        try:
+            content_type = check_image(data)
+        except MediaRejected as exc:
+            skipped.append(f"{alt or _('image')} ({image.content_type}): {exc.message}")
+            return {"src": SKIPPED, "alt": alt}
         key = PLACEHOLDER.format(n=len(images) + 1)
-        images[key] = PendingImage(placeholder=key, data=data, extension=extension)
+        images[key] = PendingImage(
+            placeholder=key, data=data, extension=IMAGE_TYPES[content_type]
+        )
         return {"src": key, "alt": alt}
 
     try:
@@ -249,8 +248,7 @@ def read_docx(path: Path, *, plan: Plan, split_level: int = 2, name: str = "") -
             Problem(
                 label,
                 None,
-                _("Image skipped (browsers cannot show this format): %(what)s")
-                % {"what": what},
+                _("Image skipped: %(what)s") % {"what": what},
                 level=WARNING,
             )
         )

@@ -32,6 +32,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from ..media import media_by_path, media_is_public
 from ..portal import pages, selectors
 from ..portal.links import ASSETS, StaticLinks
 from ..portal.models import PortalSettings
@@ -56,6 +57,8 @@ class ExportReport:
     files: int = 0
     seconds: float = 0.0
     missing_media: list[str] = field(default_factory=list)
+    # Files whose owner is not public: left out, like their links.
+    withheld_media: list[str] = field(default_factory=list)
 
 
 class _Writer:
@@ -121,7 +124,9 @@ def fold(text: str) -> str:
 
 
 class _Media:
-    """Uploaded files the bodies point to, copied once under assets/media/."""
+    """Uploaded files the exported pages point to, copied once under assets/media/:
+    only files with a Media row whose owner anyone may read. A public page showing
+    an internal section's image loses the image, as the live site refuses it."""
 
     def __init__(self, writer: _Writer, report: ExportReport):
         self.writer = writer
@@ -137,8 +142,15 @@ class _Media:
         found = None
         if url.startswith(self.media_url):
             rel = unquote(url[len(self.media_url) :].split("?", 1)[0].split("#", 1)[0])
+            item = media_by_path(rel)
             source = (self.root / rel).resolve()
-            if source.is_file() and source.is_relative_to(self.root):
+            if item is not None and not media_is_public(item):
+                self.report.withheld_media.append(url)
+            elif (
+                item is not None
+                and source.is_file()
+                and source.is_relative_to(self.root)
+            ):
                 found = "assets/media/" + rel
                 self.writer.copy(found, source)
             else:

@@ -9,7 +9,6 @@ them) and import the rest.
 
 import shutil
 import tempfile
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .. import directives, permissions, services
+from .. import directives, media, permissions, services
 from ..models import Kind, Section, Visibility
 from ..rendering import DIRECTIVE
 from . import markdown_io
@@ -465,7 +464,7 @@ def apply(
                 if node.errors:
                     result.skipped += sum(1 for _n in node.walk())
                     continue
-                body = _save_images(node, saved)
+                body, images = _save_images(node, saved)
                 try:
                     section = services.create_section(
                         under,
@@ -496,6 +495,8 @@ def apply(
                         review_by=section.review_by,
                         tags=node.tags,
                     )
+                for image in images:
+                    media.media_attach(stored=image, owner=section, user=user)
                 result.created.append(section)
                 done += 1
                 if progress:
@@ -510,17 +511,15 @@ def apply(
     return result
 
 
-def _save_images(node: PlanNode, saved: list[Path]) -> str:
-    """Save a Word file's images under MEDIA_ROOT/imports/; point the body at them."""
-    body = node.body
-    if not node.images:
-        return body
-    folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex[:12]
-    folder.mkdir(parents=True, exist_ok=True)
+def _save_images(node: PlanNode, saved: list[Path]):
+    """Save a Word file's images under MEDIA_ROOT/imports/; point the body at them.
+    Their Media rows follow once the section they belong to exists."""
+    body, stored = node.body, []
     for n, image in enumerate(node.images, start=1):
-        path = folder / f"image{n}.{image.extension}"
-        path.write_bytes(image.data)
-        saved.append(path)
-        url = settings.MEDIA_URL + path.relative_to(settings.MEDIA_ROOT).as_posix()
-        body = body.replace(image.placeholder, url)
-    return body
+        item = media.media_store(
+            content=image.data, filename=f"image{n}.{image.extension}", folder="imports"
+        )
+        saved.append(item.path)
+        stored.append(item)
+        body = body.replace(image.placeholder, item.url)
+    return body, stored

@@ -10,12 +10,14 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from manuals import services
+from manuals.media import media_create
 from manuals.models import Visibility
 from manuals.transfer.export_static import export_portal
 from tests.factories import make_section
 from tests.manuals.portal.conftest import assert_no_canary
 
 from .crawl import broken_links, export_files
+from .docx_builder import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -84,29 +86,61 @@ def test_survey_posts_to_the_live_site_or_is_hidden(portal, tmp_path):
     )
 
 
-def test_uploaded_images_are_copied_and_missing_ones_unlinked(
+def test_export_copies_the_public_media_it_shows_and_nothing_else(
     portal, tmp_path, admin_user
 ):
-    """An image from MEDIA_ROOT is copied under assets/media/; a missing one loses
-    its src rather than leaving a broken link."""
-    media = Path(settings.MEDIA_ROOT) / "imports" / "t"
-    media.mkdir(parents=True, exist_ok=True)
-    (media / "pic.png").write_bytes(b"\x89PNG fake")
+    """The export copies exactly the images its pages show whose owner anyone may
+    read. A public page showing an internal section's image, a file without a Media
+    row and a missing file lose their src instead: the image is neither copied nor
+    linked, and the report names them."""
     section = make_section(
         portal["help"],
         title="带图片的文章",
         visibility=Visibility.PUBLIC,
         user=admin_user,
-        body="![图](/media/imports/t/pic.png)\n\n![丢](/media/imports/t/gone.png)",
     )
+    public = media_create(
+        owner=section, content=png_bytes(), filename="pic.png", user=admin_user
+    )
+    media_create(  # public too, but no exported page shows it
+        owner=section, content=png_bytes(), filename="unused.png", user=admin_user
+    )
+    internal = media_create(
+        owner=portal["refund"],
+        content=png_bytes() + b"INTERNAL-CANARY",
+        filename="secret.png",
+        user=admin_user,
+    )
+    stray = Path(settings.MEDIA_ROOT) / "imports" / "t" / "stray.png"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(png_bytes())
+    saved = services.save_revision(
+        section,
+        user=admin_user,
+        title=section.title,
+        body=(
+            f"![图]({public.file.url})\n\n![内部]({internal.file.url})\n\n"
+            "![野](/media/imports/t/stray.png)\n\n![丢](/media/imports/t/gone.png)"
+        ),
+        base=section.head_revision,
+    )
+    services.publish_revision(section, saved.revision, user=admin_user)
     report = export_portal(tmp_path / "site", live_url="")
     files = export_files(tmp_path / "site")
-    assert "assets/media/imports/t/pic.png" in files
+    copied = sorted(name for name in files if name.startswith("assets/media/"))
+    assert copied == ["assets/media/" + public.file.name]
     page = files[f"a/{section.pk}.html"].decode()
-    assert 'src="../assets/media/imports/t/pic.png"' in page
-    assert "gone.png" not in page
-    assert report.missing_media == ["/media/imports/t/gone.png"]
+    assert f'src="../assets/media/{public.file.name}"' in page
+    for gone in ("secret.png", "stray.png", "gone.png"):
+        assert gone not in page
+    assert report.withheld_media == [internal.file.url]
+    assert report.missing_media == [
+        "/media/imports/t/stray.png",
+        "/media/imports/t/gone.png",
+    ]
     assert broken_links(files) == []
+    for name, data in files.items():
+        assert_no_canary(data.decode(errors="replace"), name)
 
 
 def test_command_shows_progress_and_refuses_a_foreign_folder(portal, tmp_path):
