@@ -129,6 +129,15 @@ def entry_update(
 
 
 @transaction.atomic
+def entry_apply_outside_change(*, entry: Entry) -> None:
+    """After an entry was saved outside these services (the Django admin): its
+    where-used rows and its search document follow, as after entry_update."""
+    entry = Entry.objects.get(pk=entry.pk)
+    directives.refresh_usage(entry, [entry.answer])
+    search.enqueue([entry.pk])
+
+
+@transaction.atomic
 def entry_delete(*, entry: Entry, user) -> None:
     _require(user.is_active and user.has_perm("faq.delete_entry"))
     pk = entry.pk

@@ -1,17 +1,26 @@
-"""Django admin for power users: the tree, revisions (read-only history) and tags."""
+"""Django admin for power users: the tree, revisions (read-only history) and tags.
 
-from django.contrib import admin
+Changes made here go through the services, or have the same after-commit effects
+(audit entry, visibility clamped down the tree, where-used rows, search index), so
+the site, its caches and search never disagree with the admin.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from . import audit
+from . import audit, services
 from .models import AuditEntry, Media, Revision, Section, Tag
 
 
 class AuditedAdmin(admin.ModelAdmin):
     """Every change made in the Django admin goes into the audit log, as the
     services' changes do. That also moves the change stamp, so cached pages
-    (manuals.navigation) show admin changes at once."""
+    (manuals.navigation) show admin changes at once. Subclasses add what else a
+    change must bring along in `after_save` and `after_delete`."""
 
     def _audit(self, request, obj, change: str, **detail):
         audit.record(
@@ -24,18 +33,30 @@ class AuditedAdmin(admin.ModelAdmin):
             **detail,
         )
 
+    def after_save(self, request, obj, change: bool) -> None:
+        """Called after the object and its relations were saved."""
+
+    def before_delete(self, request, obj):
+        """Called before `obj` is deleted; returns what after_delete needs."""
+
+    def after_delete(self, request, obj, before) -> None:
+        """Called after `obj` was deleted, with what before_delete returned."""
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)  # m2m (groups) too
         self._audit(request, form.instance, "edit" if change else "create")
+        self.after_save(request, form.instance, change)
 
     def delete_model(self, request, obj):
         self._audit(request, obj, "delete", id=obj.pk)
+        before = self.before_delete(request, obj)
         super().delete_model(request, obj)
+        self.after_delete(request, obj, before)
 
     def delete_queryset(self, request, queryset):
+        # One at a time, so each deletion brings its effects along.
         for obj in queryset:
-            self._audit(request, obj, "delete", id=obj.pk)
-        super().delete_queryset(request, queryset)
+            self.delete_model(request, obj)
 
 
 @admin.register(Section)
@@ -47,6 +68,44 @@ class SectionAdmin(AuditedAdmin, TreeAdmin):
     list_filter = ["kind", "visibility"]
     search_fields = ["title"]
     filter_horizontal = ["groups", "tags"]
+
+    def after_save(self, request, obj, change):
+        # A visibility or group change must reach the subtree and the index.
+        services.apply_outside_change(section=obj)
+
+    def delete_model(self, request, obj):
+        # For good, with its subtree and history, as purging the trash does (which
+        # also writes the audit entry and takes the subtree out of the index).
+        if not Section.objects.filter(pk=obj.pk).exists():
+            return  # went with an ancestor deleted just before it
+        services.purge_section(obj, user=request.user, from_trash=False)
+
+    def move_node(self, request):
+        """Drag and drop in the tree list: moved by the service (permission,
+        visibility clamped, audit, search), answered as treebeard's view is."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            node = Section.objects.get(pk=int(request.POST.get("node", "")))
+            target = Section.objects.get(pk=int(request.POST.get("target", "")))
+        except (ValueError, Section.DoesNotExist):
+            messages.error(request, _("Invalid form data provided"))
+            return HttpResponseBadRequest("Invalid form data provided")
+        relation = request.POST.get("relation")
+        position = {"child": "last-child", "sibling": "before"}.get(relation)
+        if position is None:
+            return HttpResponseBadRequest("Invalid form data provided")
+        try:
+            services.move_section(node, target, position, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseBadRequest("Exception raised during move")
+        messages.info(
+            request,
+            _("Moved “%(node)s” next to or into “%(other)s”.")
+            % {"node": node, "other": target},
+        )
+        return HttpResponse("OK")
 
 
 @admin.register(Revision)
@@ -62,16 +121,22 @@ class RevisionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def move_node(self, request):
-        # Drag and drop in the tree list moves without the change form.
-        response = super().move_node(request)
-        if response.status_code == 200:
-            node = Section.objects.get(pk=request.POST["node"])
-            self._audit(request, node, "move")
-        return response
 
+@admin.register(Tag)
+class TagAdmin(AuditedAdmin):
+    """Section documents carry their tags: renaming or deleting one re-indexes the
+    sections that have it."""
 
-admin.site.register(Tag, AuditedAdmin)
+    search_fields = ["name"]
+
+    def after_save(self, request, obj, change):
+        services.reindex_sections(ids=obj.section_set.values_list("pk", flat=True))
+
+    def before_delete(self, request, obj):
+        return list(obj.section_set.values_list("pk", flat=True))
+
+    def after_delete(self, request, obj, before):
+        services.reindex_sections(ids=before)
 
 
 @admin.register(Media)

@@ -559,12 +559,15 @@ def restore_from_trash(
 
 
 @transaction.atomic
-def purge_section(section: Section, *, user) -> int:
-    """Delete a trashed subtree and its history for good (admins only)."""
+def purge_section(section: Section, *, user, from_trash: bool = True) -> int:
+    """Delete a trashed subtree and its history for good (admins only).
+
+    `from_trash=False` is the Django admin's delete, which skips the trash.
+    """
     _require(user.is_active and user.is_superuser)
     _lock_tree()
     section = Section.objects.get(pk=section.pk)
-    if not section.in_trash:
+    if from_trash and not section.in_trash:
         raise ValidationError(_("Only sections in the trash can be purged."))
     ids = _subtree_ids(section)
     audit.record(
@@ -583,3 +586,20 @@ def purge_section(section: Section, *, user) -> int:
     Section.objects.get(pk=section.pk).delete()
     _changed(ids, deleted=True)
     return len(ids)
+
+
+@transaction.atomic
+def apply_outside_change(*, section: Section) -> None:
+    """Bring the rest up to date after a section was changed outside these
+    services (the Django admin's change form): what every service does after a
+    change. Keeps the subtree no wider than its parents, refreshes where-used rows
+    and re-indexes the subtree (the caller writes the audit entry)."""
+    section = Section.objects.get(pk=section.pk)
+    _clamp_subtree(section)
+    _refresh_usage(section)
+    _changed(_subtree_ids(section))
+
+
+def reindex_sections(*, ids) -> None:
+    """Re-index these sections (a tag they carry was renamed or deleted)."""
+    _changed(list(ids))
