@@ -8,7 +8,13 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from manuals.media import PUBLIC, media_audience, media_by_path, sniff_image
+from manuals.media import (
+    IMAGE_TYPES,
+    PUBLIC,
+    media_audience,
+    media_by_path,
+    sniff_image,
+)
 from manuals.navigation import page_navigation
 from manuals.permissions import can_create
 from manuals.portal.models import PortalSettings
@@ -52,7 +58,7 @@ def media(request, path):
                 content_type = sniff_image(stream.read(32))
         except OSError:
             raise Http404 from None
-        if content_type is None:
+        if content_type not in IMAGE_TYPES:
             raise Http404
     response = get_conditional_response(request, etag=etag, last_modified=modified)
     if response is None:
