@@ -1,4 +1,5 @@
-"""App config for the project package; creates the role groups after every migrate."""
+"""App config for the project package: registers its system checks and creates the
+role groups after every migrate."""
 
 from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
@@ -21,4 +22,6 @@ class KbsiteConfig(AppConfig):
     verbose_name = "Knowledge base site"
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
+
         post_migrate.connect(_create_roles, dispatch_uid="kb_roles")

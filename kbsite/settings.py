@@ -6,6 +6,7 @@ without a secret key.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "treebeard",
+    "axes",
+    "csp",
     "kbsite",
     "manuals",
     "faq",
@@ -65,6 +68,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every page, error pages too (CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,6 +80,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A full disk answers 503 with the user's text instead of a bare 500.
+    "kbsite.middleware.StorageFullMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kbsite.urls"
@@ -128,8 +137,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# ModelBackend with fewer queries per page (see kbsite/auth.py).
-AUTHENTICATION_BACKENDS = ["kbsite.auth.KBModelBackend"]
+# django-axes first: it refuses a locked-out login before any password is checked.
+# Then ModelBackend with fewer queries per page (see kbsite/auth.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "kbsite.auth.KBModelBackend",
+]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -154,7 +167,10 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # whitenoise's compressed manifest storage; a file missing from the
+            # manifest is linked unhashed instead of failing the page
+            # (kbsite/staticfiles.py)
+            else "kbsite.staticfiles.StaticFilesStorage"
         )
     },
 }
@@ -189,6 +205,11 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind a reverse proxy (DJANGO_BEHIND_PROXY=1) the client's address is the one the
+# last DJANGO_PROXY_COUNT proxies appended to X-Forwarded-For (kbsite/net.py); without
+# one that header is the client's to forge, and REMOTE_ADDR is the address.
+KB_BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+KB_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
 if not DEBUG:
     # Production behind TLS. A deployment on plain HTTP inside an intranet can turn
     # these off explicitly with DJANGO_SECURE_SSL=0.
@@ -201,9 +222,54 @@ if not DEBUG:
     )
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _ssl
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
-    if env_bool("DJANGO_BEHIND_PROXY", False):
+    if KB_BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy (django-csp; Django 6.0 builds the same in as SECURE_CSP).
+# No inline script and no event-handler attribute anywhere: the templates keep to that
+# (tests/kbsite/test_csp.py reads them all). Inline styles stay allowed: Markdown
+# tables align cells with style="text-align: ..." (the only style the sanitizer lets
+# through) and the portal's colour, set in the admin, is a <style> in its pages; a
+# style cannot run code. Images may come from any HTTPS address: the portal logo URL
+# and images in Markdown may be elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "https:", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login throttling (django-axes, with the caps of kbsite/lockout.py). Five wrong
+# passwords for one account from one address lock that pair out for
+# KB_LOGIN_LOCKOUT_MINUTES; so do KB_LOGIN_ADDRESS_FAILURE_LIMIT failures from one
+# address whatever the account (trying many accounts) and
+# KB_LOGIN_ACCOUNT_FAILURE_LIMIT failures for one account whatever the address (trying
+# from many addresses). Those caps are higher than five so that one person's typos do
+# not lock out a whole office behind one address, nor the account everywhere. Admins
+# unlock in the admin (Axes > Access attempts) or with `manage.py axes_reset_username`.
+AXES_FAILURE_LIMIT = int(os.environ.get("KB_LOGIN_FAILURE_LIMIT", "5"))
+KB_LOGIN_ADDRESS_FAILURE_LIMIT = int(
+    os.environ.get("KB_LOGIN_ADDRESS_FAILURE_LIMIT", "20")
+)
+KB_LOGIN_ACCOUNT_FAILURE_LIMIT = int(
+    os.environ.get("KB_LOGIN_ACCOUNT_FAILURE_LIMIT", "20")
+)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=int(os.environ.get("KB_LOGIN_LOCKOUT_MINUTES", "30"))
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "kbsite.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "kbsite.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "kbsite.net.client_ip"
+# A successful login forgets that account's failures from that address (only those).
+AXES_RESET_ON_SUCCESS = True
 
 LOGGING = {
     "version": 1,

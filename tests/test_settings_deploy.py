@@ -42,14 +42,78 @@ def run(args, env):
 
 
 def test_check_deploy_passes(tmp_path):
-    """`manage.py check --deploy --fail-level WARNING` passes with production env."""
+    """`manage.py check --deploy --fail-level WARNING` passes with production env
+    once static files are collected."""
     env = production_env(tmp_path)
     assert len(env["DJANGO_SECRET_KEY"]) >= 50
+    collected = run(["manage.py", "collectstatic", "--noinput", "-v0"], env)
+    assert collected.returncode == 0, collected.stderr
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "WARNING" not in output
     assert "System check identified no issues" in output
+
+
+NOT_COLLECTED = "Static files are not collected: run `manage.py collectstatic`."
+
+
+def test_check_says_when_static_files_are_not_collected(tmp_path):
+    """Without collectstatic the checks (check, check --deploy, runserver, migrate)
+    say so, naming the manifest they looked for; `make check-deploy` fails."""
+    env = production_env(tmp_path)
+    manifest = tmp_path / "staticfiles" / "staticfiles.json"
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "kbsite.W001" in output
+    assert NOT_COLLECTED in output
+    assert str(manifest) in output
+    # collectstatic itself does not complain about what it is about to do.
+    collected = run(["manage.py", "collectstatic", "--noinput", "-v0"], env)
+    assert collected.returncode == 0
+    assert NOT_COLLECTED not in collected.stdout + collected.stderr
+    assert manifest.exists()
+
+
+def test_web_server_start_says_when_static_files_are_not_collected(tmp_path):
+    """gunicorn runs no checks: importing the WSGI application logs the same
+    message; once collected it logs nothing."""
+    env = production_env(tmp_path)
+    result = run(["-c", "import kbsite.wsgi"], env)
+    assert result.returncode == 0, result.stderr
+    assert NOT_COLLECTED in result.stderr
+    assert run(["manage.py", "collectstatic", "--noinput", "-v0"], env).returncode == 0
+    result = run(["-c", "import kbsite.wsgi"], env)
+    assert result.returncode == 0, result.stderr
+    assert NOT_COLLECTED not in result.stderr
+
+
+STATIC_PROBE = """
+import django
+django.setup()
+from django.templatetags.static import static
+for _ in range(3):
+    print(static("manuals/css/kb.css"))
+"""
+
+
+def test_a_file_missing_from_the_manifest_is_linked_unhashed(tmp_path):
+    """Readers never get a 500 for a missing manifest entry: the link is left
+    unhashed and the problem logged once per file, not on every page."""
+    env = production_env(tmp_path)
+    result = run(["-c", STATIC_PROBE], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["/static/manuals/css/kb.css"] * 3
+    assert result.stderr.count("Missing staticfiles manifest entry") == 1
+    assert "collectstatic" in result.stderr
+    assert run(["manage.py", "collectstatic", "--noinput", "-v0"], env).returncode == 0
+    result = run(["-c", STATIC_PROBE], env)
+    hashed = result.stdout.split()[0]
+    assert hashed.startswith("/static/manuals/css/kb.") and hashed != (
+        "/static/manuals/css/kb.css"
+    )
+    assert result.stderr == ""
 
 
 def test_missing_secret_key_refuses_to_start(tmp_path):
