@@ -13,6 +13,18 @@ User = get_user_model()
 RATING_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
 
 
+class CommentField(forms.CharField):
+    """A textarea's text with line breaks as the browser counts them.
+
+    Browsers count a line break as one character against `maxlength` but send it as
+    two (CR LF), so a comment that fitted the box could fail the same limit here.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if value else value
+
+
 class SurveyForm(forms.Form):
     """Helpful yes/no (step one), then optional rating, reasons and comment."""
 
@@ -21,6 +33,10 @@ class SurveyForm(forms.Form):
         choices=[("yes", _("Yes")), ("no", _("No"))],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Please choose yes or no."),
+            "invalid_choice": _("Please choose yes or no."),
+        },
     )
     rating = forms.TypedChoiceField(
         label=_("Rating"),
@@ -36,11 +52,17 @@ class SurveyForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    comment = forms.CharField(
+    comment = CommentField(
         label=_("Comment"),
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX_LENGTH}),
+        error_messages={
+            "max_length": _(
+                "The comment is too long: at most %(limit_value)d characters, and "
+                "it has %(show_value)d. Shorten it and send it again."
+            )
+        },
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
     # Honeypot: hidden from people by CSS, filled in by form-spamming robots.

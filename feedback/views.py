@@ -4,14 +4,14 @@ Views check permissions and call services and selectors; every report table is a
 `tables.Table`, so each one also downloads as CSV (`?csv=<table slug>`).
 """
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +24,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from manuals.models import Section
 from manuals.permissions import can_edit, can_read
+from manuals.portal.links import Links
+from manuals.portal.pages import base_context
 
 from . import events, selectors, services
 from .charts import Series, line_chart
@@ -47,9 +49,11 @@ def _readable_section_or_404(request, pk) -> Section:
 # --- the survey ----------------------------------------------------------------
 
 
-def survey_context(request, section, feedback=None, form=None) -> dict:
+def survey_context(request, section, feedback=None, form=None, next_url="") -> dict:
     """What the survey box needs; shared by the inclusion tag and the view."""
     revision = section.published_revision
+    if feedback is None and form is not None and form.errors:
+        feedback = _typed_answer(form, section)
     if feedback is None and revision is not None:
         feedback = selectors.answer_of(request, revision)
     return {
@@ -60,7 +64,25 @@ def survey_context(request, section, feedback=None, form=None) -> dict:
         "reason_choices": Reason.choices,
         "ratings": range(1, 6),
         "request": request,
+        "next_url": next_url or request.path,
     }
+
+
+def _typed_answer(form, section) -> ArticleFeedback | None:
+    """The refused answer as the reader typed it (unsaved), so the survey shows it
+    again with the errors instead of losing it."""
+    data = form.data
+    if data.get("helpful") not in {"yes", "no"}:
+        return None
+    rating = data.get("rating", "")
+    return ArticleFeedback(
+        section=section,
+        revision=section.published_revision,
+        helpful=data["helpful"] == "yes",
+        rating=int(rating) if rating in {"1", "2", "3", "4", "5"} else None,
+        reasons=",".join(r for r in data.getlist("reasons") if r in Reason.values),
+        comment=data.get("comment", ""),
+    )
 
 
 def _wants_fragment(request) -> bool:
@@ -144,17 +166,33 @@ def _survey(request, pk):
         except ValidationError as exc:
             form.add_error(None, exc)
             status = 400
+    if feedback is None:
+        return _survey_refused(request, section, form, status)
     if _wants_fragment(request):
         context = survey_context(request, section, feedback=feedback, form=form)
-        context["thanks"] = feedback is not None
+        context["thanks"] = True
         html = render_to_string("feedback/_survey.html", context, request=request)
         return HttpResponse(html, status=status)
-    if feedback is not None:
-        messages.success(request, _("Thank you for your feedback."))
-    else:
-        for error in form.non_field_errors() or [_("Please choose yes or no.")]:
-            messages.error(request, error)
+    messages.success(request, _("Thank you for your feedback."))
     return HttpResponseRedirect(_back_to(request, section) + "#kb-survey")
+
+
+def _survey_refused(request, section, form, status):
+    """A refused answer keeps what the reader typed. The script gets the errors as
+    JSON and leaves the form as it is; a plain post gets a page with the survey
+    again, showing the errors and the typed answer, to correct and send."""
+    if _wants_fragment(request):
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=status)
+    back = _back_to(request, section)
+    context = survey_context(request, section, form=form, next_url=back)
+    portal_home = reverse("portal:home")
+    if not request.user.is_authenticated or urlsplit(back).path.startswith(portal_home):
+        context.update(base_context(Links(), title=section.title), noindex=True)
+        context["base_template"] = "portal/base.html"
+    else:
+        context["base_template"] = "base.html"
+    context["back"] = back
+    return render(request, "feedback/survey_page.html", context, status=status)
 
 
 # --- search clicks ---------------------------------------------------------------

@@ -226,3 +226,114 @@ def test_answer_is_shown_again_after_signing_in_anew(client, agent, tree):
     # A revision never answered shows the empty survey.
     html = other_device.get(tree["sop"].get_absolute_url()).content.decode()
     assert "is-chosen" not in html
+
+
+def test_long_comment_without_javascript_shows_the_survey_again(agent_client, tree):
+    """A plain form post with an over-long comment is answered with the survey again
+    (400): the message, the chosen answer and the typed comment, to shorten and send;
+    nothing is stored and nothing typed is lost."""
+    refund = tree["refund"]
+    comment = "退款时限写错了。" * 130  # 1040 characters
+    response = agent_client.post(
+        survey_url(refund),
+        {
+            "helpful": "no",
+            "revision": refund.published_revision_id,
+            "rating": "2",
+            "reasons": ["outdated"],
+            "comment": comment,
+            "next": refund.get_absolute_url(),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "The comment is too long: at most 1000 characters, and it has 1040." in html
+    assert f'aria-invalid="true">{comment}</textarea>' in html
+    assert "kb-survey-no is-chosen" in html
+    assert 'value="outdated" checked' in html
+    assert 'value="2" checked' in html
+    assert f'name="next" value="{refund.get_absolute_url()}"' in html
+    assert f'href="{refund.get_absolute_url()}"' in html  # back to the article
+    assert not ArticleFeedback.objects.exists()
+
+    # Sent again, shortened, from that page: stored, and back to the article.
+    response = agent_client.post(
+        survey_url(refund),
+        {
+            "helpful": "no",
+            "revision": refund.published_revision_id,
+            "comment": comment[:1000],
+            "next": refund.get_absolute_url(),
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == refund.get_absolute_url() + "#kb-survey"
+    assert ArticleFeedback.objects.get().comment == comment[:1000]
+
+
+def test_long_comment_on_the_portal_shows_the_portal_survey(client, tree):
+    """An anonymous visitor of the help centre gets the survey again in the help
+    centre's own look, not the staff site's."""
+    public = tree["public_faq"]
+    article = reverse("portal:article_id", args=[public.pk])
+    response = client.post(
+        survey_url(public),
+        {
+            "helpful": "no",
+            "revision": public.published_revision_id,
+            "comment": "x" * 1001,
+            "next": article,
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<body class="portal' in html
+    assert "x" * 1001 + "</textarea>" in html
+    assert 'name="robots" content="noindex"' in html
+    assert "INTERNAL-CANARY" not in html
+
+
+def test_long_comment_with_javascript_gets_json_errors(agent_client, tree):
+    """The script's post gets the errors as JSON (400), field by field; the script
+    shows them and leaves the form, with the typed comment, as it is."""
+    response = agent_client.post(
+        survey_url(tree["refund"]),
+        {
+            "helpful": "no",
+            "revision": tree["refund"].published_revision_id,
+            "comment": "长" * 1001,
+        },
+        headers={"X-Requested-With": "fetch"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    errors = response.json()["errors"]
+    assert list(errors) == ["comment"]
+    assert errors["comment"][0]["code"] == "max_length"
+    assert "at most 1000 characters, and it has 1001" in errors["comment"][0]["message"]
+    assert not ArticleFeedback.objects.exists()
+
+
+def test_missing_verdict_without_javascript_asks_for_it(agent_client, tree):
+    """A plain post without yes or no gets the survey again asking for it."""
+    refund = tree["refund"]
+    response = agent_client.post(
+        survey_url(refund),
+        {"revision": refund.published_revision_id},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "Please choose yes or no." in response.content.decode()
+
+
+def test_line_breaks_count_once_as_in_the_browser(agent_client, tree):
+    """Browsers send a line break as CR LF but count it as one character against
+    maxlength: a comment that fitted the box is accepted, stored with LF."""
+    refund = tree["refund"]
+    comment = "\r\n".join(["一行说明"] * 200)  # 999 as the browser counts, 1198 sent
+    assert len(comment) > 1000
+    response = answer(agent_client, refund, comment=comment)
+    assert response.status_code == 302
+    assert ArticleFeedback.objects.get().comment == comment.replace("\r\n", "\n")
