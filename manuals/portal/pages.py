@@ -8,19 +8,26 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import nh3
 from django.conf import settings
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from ..rendering import Rendered, plain_text
+from ..rendering import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_CLASSES,
+    ALLOWED_TAGS,
+    URL_SCHEMES,
+    Rendered,
+    plain_text,
+)
+from ..rendering import _filter_attribute as sanitizer_filter
 from .links import Links
 from .models import PortalSettings
 from .selectors import CONTAINER_KINDS, FaqCategory, has_public_faq, meta_description
 
 # A link to a section of the staff site, as editors write them or the app renders.
 SECTION_HREF = re.compile(r"^/s/(\d+)(?:/[^\"#?]*)?(#[^\"]*)?$")
-ATTR = re.compile(r'(?P<name>href|src)="(?P<value>[^"]*)"')
 
 
 @dataclass
@@ -66,26 +73,38 @@ def rewrite_links(
 
     `media(url)` maps an uploaded file's URL to the export's copy (or None to drop
     it); the live portal passes None and leaves media URLs alone.
+
+    The HTML is parsed again by the sanitizer, with the same allowlists, and links
+    are rewritten in its attribute filter: only real href and src attributes are
+    seen (never text that looks like one), and what comes out is sanitized HTML
+    whatever came in. A dropped link keeps its text; a dropped image its alt text.
     """
 
-    def replace(match):
-        name, value = match.group("name"), match.group("value")
-        m = SECTION_HREF.match(value) if name == "href" else None
+    def rewrite(tag: str, attr: str, value: str) -> str | None:
+        value = sanitizer_filter(tag, attr, value)
+        if value is None or attr not in {"href", "src"}:
+            return value
+        m = SECTION_HREF.match(value) if attr == "href" else None
         if m:
             pk = int(m.group(1))
             if not is_public(pk):
-                return 'data-kb-unlinked=""'
-            target = links.section(_Ref(pk))
-            return f'href="{escape(target)}{escape(m.group(2) or "")}"'
+                return None
+            return links.section(_Ref(pk)) + (m.group(2) or "")
         if media is not None and value.startswith("/"):
-            mapped = media(value)
-            if mapped is None:
-                return 'data-kb-unlinked=""'
-            return f'{name}="{escape(mapped)}"'
-        return match.group(0)
+            return media(value)
+        return value
 
-    # The input was sanitized; replacements are escaped.
-    return mark_safe(ATTR.sub(replace, body_html))  # noqa: S308
+    cleaned = nh3.clean(
+        body_html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=rewrite,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+    return mark_safe(cleaned)  # noqa: S308 - the sanitizer's own output
 
 
 @dataclass
