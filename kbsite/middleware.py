@@ -3,11 +3,14 @@
 Without this a save on a full disk (SQLite's "database or disk is full", PostgreSQL's
 disk_full, ENOSPC or a quota from the search index or media) is a bare "Server Error
 (500)" with a traceback in the log for every request, and the editor's text is gone.
+The middleware answers what views raise; `server_error` (handler500) what is raised
+after them, such as saving the session.
 """
 
 import errno
 import logging
 import sqlite3
+import sys
 import threading
 import time
 
@@ -16,6 +19,7 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 logger = logging.getLogger("kbsite.storage")
 
@@ -80,6 +84,9 @@ class StorageFullMiddleware:
     def process_exception(self, request, exception):
         if not is_storage_full(exception):
             return None
+        return self.response_for(request, exception)
+
+    def response_for(self, request, exception):
         self.log(request, exception)
         message = _(
             "The server cannot store data right now: its disk is full. Nothing was "
@@ -140,3 +147,12 @@ class StorageFullMiddleware:
             exception,
             unlogged,
         )
+
+
+def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+    """handler500: the 503 page for a full disk met outside a view (the session is
+    saved after it), Django's plain 500 page (templates/500.html) otherwise."""
+    exception = sys.exc_info()[1]
+    if is_storage_full(exception):
+        return StorageFullMiddleware(get_response=None).response_for(request, exception)
+    return defaults.server_error(request, template_name)

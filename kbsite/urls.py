@@ -35,3 +35,6 @@ urlpatterns = [
     ),
     path("", include("manuals.urls")),
 ]
+
+# A full disk met outside a view (saving the session) gets the 503 page too.
+handler500 = "kbsite.middleware.server_error"

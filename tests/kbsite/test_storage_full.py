@@ -194,3 +194,37 @@ def test_what_counts_as_a_full_disk():
     assert not is_storage_full(OSError(errno.EACCES, "denied"))
     assert not is_storage_full(OperationalError("database is locked"))
     assert not is_storage_full(ValueError("nope"))
+
+
+def test_a_full_disk_after_the_view_gets_the_page_too(
+    client, agent, monkeypatch, caplog
+):
+    """Saving the session happens after the view (here: logging in); a full disk
+    there is answered by handler500 with the same 503 page and one log line."""
+
+    def full(*args, **kwargs):
+        sqlite_full()
+
+    monkeypatch.setattr("kbsite.sessions.SessionStore.save", full)
+    monkeypatch.setattr("kbsite.sessions.SessionStore.create", full)
+    client.raise_request_exception = False
+    with caplog.at_level(logging.WARNING):
+        response = client.post(
+            reverse("login"), {"username": "agent", "password": "pw"}
+        )
+    assert response.status_code == 503
+    assert "readonly>" not in response.content.decode()  # no password, no name
+    records = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.name for r in records] == ["kbsite.storage"]
+
+
+def test_other_server_errors_keep_the_plain_500_page(client, agent, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("kbsite.sessions.SessionStore.save", broken)
+    monkeypatch.setattr("kbsite.sessions.SessionStore.create", broken)
+    client.raise_request_exception = False
+    response = client.post(reverse("login"), {"username": "agent", "password": "pw"})
+    assert response.status_code == 500
+    assert '<main id="main">' in response.content.decode()
