@@ -82,6 +82,7 @@ serve: install
 	DJANGO_DEBUG=0 $(BIN)/gunicorn kbsite.wsgi --workers $${WEB_CONCURRENCY:-2} --bind $${KB_BIND:-127.0.0.1:8000}
 
 check-deploy: install
+	DJANGO_DEBUG=0 $(MANAGE) collectstatic --noinput -v0
 	DJANGO_DEBUG=0 $(MANAGE) check --deploy --fail-level WARNING
 
 clean:

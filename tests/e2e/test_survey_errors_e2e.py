@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from feedback.models import ArticleFeedback
 from manuals.models import Kind, Visibility
+from tests.e2e.conftest import screenshot
 from tests.factories import make_admin, make_section
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -54,6 +55,7 @@ def test_script_shows_the_error_and_keeps_the_comment(page, article):
     expect(comment).to_have_value(LONG)
     expect(comment).to_have_attribute("aria-invalid", "true")
     expect(survey.locator("input[value=outdated]")).to_be_checked()
+    survey.screenshot(path=str(screenshot(page, "survey_refused")))
     assert ArticleFeedback.objects.get().comment == ""  # the first answer only
 
     comment.fill(LONG[:1000])
@@ -80,6 +82,7 @@ def test_without_script_the_page_shows_the_survey_again(browser, live_server, ar
         expect(page.locator("body.portal")).to_be_visible()
         expect(page.locator("[data-kb-survey-errors]")).to_contain_text("1000")
         expect(page.locator("textarea[name=comment]")).to_have_value(LONG)
+        screenshot(page, "survey_refused_without_script")
         page.locator("textarea[name=comment]").evaluate(
             "t => t.removeAttribute('maxlength')"
         )
