@@ -88,18 +88,17 @@ class StorageFullMiddleware:
 
     def response_for(self, request, exception):
         self.log(request, exception)
-        message = _(
-            "The server cannot store data right now: its disk is full. Nothing was "
-            "saved; please try again later."
-        )
         if self.wants_json(request):
+            message = _(
+                "The server cannot store data right now: its disk is full. Nothing "
+                "was saved; please try again later."
+            )
             response = JsonResponse(
                 {"errors": {"__all__": [{"message": message, "code": "storage_full"}]}},
                 status=self.status,
             )
         else:
             context = {
-                "message": message,
                 "kept": self.kept_text(request),
                 "back": request.get_full_path(),
                 "LANGUAGE_CODE": get_language(),

@@ -66,6 +66,7 @@ def test_section_save_on_a_full_disk_keeps_the_text(
     assert "Content-Security-Policy" in response
     html = response.content.decode()
     assert "The server cannot store data right now" in html
+    assert "Its disk is full, so nothing was saved." in html
     assert "Server Error" not in html
     escaped_body = BODY.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert f'rows="16" readonly>{escaped_body}</textarea>' in html
