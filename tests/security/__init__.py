@@ -1,0 +1,1 @@
+"""Permission suite: every URL pattern and POST endpoint for every role, with canaries."""

@@ -1,7 +1,13 @@
-"""Reading a response for canaries: body (streamed or not) and headers, any case."""
+"""Reading a response for canaries: body (streamed, zipped or not) and headers, any
+case; and a test client logged in as a role of the world."""
 
+import io
 import re
+import zipfile
 from urllib.parse import quote
+
+from django.conf import settings
+from django.test import Client
 
 TAG = re.compile(rb"<[^>]*>")
 
@@ -19,6 +25,11 @@ def response_bytes(response, url: str = "") -> bytes:
         response.close()
     else:
         body = response.content
+    if body.startswith(b"PK\x03\x04"):  # a zip download: read what it holds
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            body = b"\n".join(
+                archive.read(name) + name.encode() for name in archive.namelist()
+            )
     headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
     data = (headers.encode() + b"\n\n" + body).lower()
     if url:
@@ -40,3 +51,11 @@ def leaked(world, role, data: bytes) -> list[str]:
 
 def seen(world, data: bytes) -> set[str]:
     return {c.name for c in world.canaries if c.text.lower().encode() in data}
+
+
+def client_for(world, role, **kwargs) -> Client:
+    """A fresh test client with the role's session (none for anonymous)."""
+    client = Client(**kwargs)
+    if role in world.sessions:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    return client

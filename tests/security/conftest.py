@@ -1,5 +1,6 @@
-"""The security suite's fixtures: one world per test module, built once inside a
-transaction that is rolled back when the module is done, and a client per role.
+"""The security suite's fixtures: one world for the package (per xdist worker), built
+once inside a transaction that is rolled back when the package's last test is done,
+and a client per role.
 
 Each test still runs in its own savepoint (the `db` fixture), so whatever a request
 writes (page views, a POST that should have been refused) is undone after it.
@@ -16,6 +17,7 @@ from django.test import Client, override_settings
 from manuals.search import reset_search_backend
 from manuals.search.outbox import apply_all
 
+from .checks import client_for
 from .world import ROLES, build_world, compute_allowed
 
 
@@ -30,7 +32,7 @@ def _search_settings(folder: str) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def world(django_db_setup, django_db_blocker):
     """Every kind of non-public content with its canaries, and the role users."""
     folder = tempfile.mkdtemp(prefix="kb-security-index-")
@@ -67,10 +69,3 @@ def world(django_db_setup, django_db_blocker):
 def clients(world, db):
     """role -> a fresh test client logged in as that role (no CSRF checks)."""
     return {role: client_for(world, role) for role in ROLES}
-
-
-def client_for(world, role, **kwargs) -> Client:
-    client = Client(**kwargs)
-    if role in world.sessions:
-        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
-    return client

@@ -60,11 +60,16 @@ def _sections(w):
     return list(w.sections.values())
 
 
-def per_section(name, kwarg="pk", query=None):
+def per_section(name, kwarg="pk", query=None, query_on=("internal", "restricted")):
+    """The URL for every section; with `query`, also for the sections `query_on`."""
+
     def fill(w):
         urls = [reverse(name, kwargs={kwarg: s.pk}) for s in _sections(w)]
         if query:
-            urls += [_q(u, **query) for u in urls]
+            urls += [
+                _q(reverse(name, kwargs={kwarg: w.sections[k].pk}), **query)
+                for k in query_on
+            ]
         return urls
 
     return fill
@@ -299,7 +304,9 @@ FILLERS = {
     "manuals:section": section_detail,
     "manuals:create_root": plain("manuals:create_root"),
     "manuals:create_child": per_section("manuals:create_child", "parent_pk"),
-    "manuals:edit": per_section("manuals:edit", query={"draft": "restore"}),
+    "manuals:edit": per_section(
+        "manuals:edit", query={"draft": "restore"}, query_on=("internal", "review")
+    ),
     "manuals:history": per_section("manuals:history"),
     "manuals:diff": section_diff,
     "manuals:revision": per_revision("manuals:revision"),
