@@ -3,6 +3,9 @@
 import hashlib
 from itertools import groupby
 
+from django.db.models import Q
+
+from manuals.models import Section
 from manuals.rendering import render_cached
 
 from .models import Entry, Notification, Question, QuestionStatus
@@ -34,9 +37,19 @@ def related_entries(*, section, user):
     )
 
 
-def open_questions():
+def readable_questions(*, user, questions=None):
+    """Questions `user` may see: a question asked from a section is about it, so it
+    passes that section's read check (asked from search or nowhere: no check)."""
+    questions = Question.objects.all() if questions is None else questions
+    return questions.filter(
+        Q(section__isnull=True) | Q(section__in=Section.objects.readable_by(user))
+    )
+
+
+def open_questions(*, user):
     return (
-        Question.objects.filter(status=QuestionStatus.OPEN)
+        readable_questions(user=user)
+        .filter(status=QuestionStatus.OPEN)
         .select_related("asked_by", "section")
         .order_by("created")
     )

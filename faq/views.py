@@ -37,7 +37,7 @@ def faq_index(request):
             "groups": groups,
             "can_answer": can_answer(request.user),
             "can_ask": can_ask(request.user),
-            "open_count": selectors.open_questions().count()
+            "open_count": selectors.open_questions(user=request.user).count()
             if can_answer(request.user)
             else 0,
         },
@@ -216,8 +216,9 @@ def question_queue(request):
         request,
         "faq/queue.html",
         {
-            "questions": selectors.open_questions(),
-            "recent": Question.objects.exclude(status=QuestionStatus.OPEN)
+            "questions": selectors.open_questions(user=request.user),
+            "recent": selectors.readable_questions(user=request.user)
+            .exclude(status=QuestionStatus.OPEN)
             .select_related("asked_by", "handled_by", "entry")
             .order_by("-handled_at")[:20],
         },
@@ -228,7 +229,10 @@ def question_detail(request, pk):
     if not can_answer(request.user):
         raise PermissionDenied
     question = get_object_or_404(
-        Question.objects.select_related("asked_by", "section", "entry"), pk=pk
+        selectors.readable_questions(user=request.user).select_related(
+            "asked_by", "section", "entry"
+        ),
+        pk=pk,
     )
     sections = _sections_for(request.user)
     answer_form = AnswerForm(

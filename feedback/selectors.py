@@ -572,7 +572,8 @@ def knowledge_gaps(
 
     `status` is 'open' (new, in progress), a Status value, or 'all'.
     """
-    from faq.models import Question, QuestionStatus
+    from faq.models import QuestionStatus
+    from faq.selectors import readable_questions
 
     since_day = period_days(days)[0]
     rows: list[GapRow] = []
@@ -650,7 +651,8 @@ def knowledge_gaps(
         rows = [r for r in rows if r.status == status]
     if status in ("open", "all", Status.NEW):
         open_questions = (
-            Question.objects.filter(status=QuestionStatus.OPEN)
+            readable_questions(user=user)
+            .filter(status=QuestionStatus.OPEN)
             .select_related("asked_by")
             .annotate(n_duplicates=Count("duplicates"))
             .order_by("-created")[:limit]

@@ -15,6 +15,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import audit, directives, permissions
 from .models import (
@@ -496,6 +497,19 @@ def delete_section(section: Section, *, user) -> int:
     section = Section.objects.get(pk=section.pk)
     if section.in_trash:
         raise ValidationError(_("That section is already in the trash."))
+    hidden = hidden_descendants(section, user=user)
+    if hidden:
+        # Nobody deletes what they cannot see: the subtree holds others' sections.
+        raise ValidationError(
+            ngettext(
+                "This section contains %(n)s subsection you cannot read; ask "
+                "someone who can read it to delete or move it first.",
+                "This section contains %(n)s subsections you cannot read; ask "
+                "someone who can read them to delete or move them first.",
+                hidden,
+            )
+            % {"n": hidden}
+        )
     section.trashed_at = timezone.now()
     section.trashed_by = user
     section.save(update_fields=["trashed_at", "trashed_by"])
@@ -503,6 +517,12 @@ def delete_section(section: Section, *, user) -> int:
     audit.record(Action.DELETE, user=user, section=section, sections=len(ids))
     _changed(ids, deleted=True)
     return len(ids)
+
+
+def hidden_descendants(section: Section, *, user) -> int:
+    """How many live sections under `section` `user` may not read."""
+    live = Section.objects.get_descendants(section).filter(in_trash=False)
+    return live.count() - live.readable_by(user).count()
 
 
 # The plain word for what the interface calls delete.

@@ -466,16 +466,30 @@ def section_delete(request, pk):
     section, ancestors = _section_or_404(request, pk, edit=True)
     if not can_delete(request.user):
         raise PermissionDenied
+    error = None
     if request.method == "POST":
         parent = ancestors[-1] if ancestors else None
-        count = services.delete_section(section, user=request.user)
-        messages.success(
-            request,
-            _("Moved %(n)s section(s) to the trash. They can be restored from there.")
-            % {"n": count},
-        )
-        return redirect(parent or "home")
+        try:
+            count = services.delete_section(section, user=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Moved %(n)s section(s) to the trash. They can be restored "
+                    "from there."
+                )
+                % {"n": count},
+            )
+            return redirect(parent or "home")
     context = _page_context(request, section, ancestors)
-    descendants = Section.objects.get_descendants(section)
-    context.update(descendants=descendants[:50], descendant_count=descendants.count())
+    # A list is a read: only what the user may open (trashed ones are gone already).
+    descendants = Section.objects.get_descendants(section).readable_by(request.user)
+    context.update(
+        descendants=descendants[:50],
+        descendant_count=descendants.count(),
+        hidden_count=services.hidden_descendants(section, user=request.user),
+        error=error,
+    )
     return render(request, "manuals/section_delete.html", context)

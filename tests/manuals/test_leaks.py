@@ -264,3 +264,45 @@ def test_audit_log_hides_settings_details_of_restricted_sections(world):
     )
     html = get(world["people"]["manager"], reverse("manuals:audit")).content.decode()
     assert "TAG-CANARY-5e11" not in html
+
+
+def test_delete_page_lists_only_readable_subsections_and_refuses(world):
+    """An editor outside the group deleting the manual sees no restricted title,
+    is told the subtree holds sections they cannot read, and the POST changes
+    nothing; an admin may delete it."""
+    manual = Section.objects.get_parent(Section.objects.get(pk=world["restricted"].pk))
+    editor = world["people"]["editor"]
+    url = reverse("manuals:delete", args=[manual.pk])
+    html = get(editor, url).content.decode()
+    assert RESTRICTED not in html
+    assert "data-kb-delete-hidden" in html
+    client = Client()
+    client.force_login(editor)
+    response = client.post(url)
+    assert response.status_code == 200
+    assert "data-kb-delete-error" in response.content.decode()
+    assert not Section.objects.filter(in_trash=True).exists()
+    services.delete_section(manual, user=world["people"]["admin"])
+    assert Section.objects.get(pk=world["restricted"].pk).in_trash
+
+
+def test_question_from_a_restricted_section_is_for_those_who_may_read_it(world):
+    """A question asked on a restricted section is listed, opened and counted in
+    the knowledge gaps only for people who may read that section."""
+    from faq import services as faq_services
+
+    insider = world["people"]["insider"]
+    question = faq_services.question_ask(
+        user=insider,
+        text="VIP 例外怎么处理？CANARY-QUESTION-3c3c",
+        section=Section.objects.get(pk=world["restricted"].pk),
+    )
+    outsider = world["people"]["editor"]
+    assert "CANARY-QUESTION" not in get(outsider, reverse("faq:queue")).content.decode()
+    assert get(outsider, reverse("faq:question", args=[question.pk])).status_code == 404
+    manager = world["people"]["manager"]
+    gaps = get(manager, reverse("feedback:gaps")).content.decode()
+    assert "CANARY-QUESTION" not in gaps
+    member = make_user("editor", username="member-editor")
+    member.groups.add(world["secret"])
+    assert "CANARY-QUESTION" in get(member, reverse("faq:queue")).content.decode()
