@@ -336,3 +336,5 @@ KB_IMPORT_MAX_UNPACKED_BYTES = int(
 # Longest Markdown body (characters) any way in accepts: section, block and FAQ forms,
 # preview, autosave, Markdown and Word import (manuals.rendering.validate_body_size).
 KB_MAX_BODY_CHARS = int(os.environ.get("KB_MAX_BODY_CHARS", "200000"))
+# Largest image accepted as media (Word import, and the editor's uploads).
+KB_MEDIA_MAX_BYTES = int(os.environ.get("KB_MEDIA_MAX_BYTES", str(10 * 1024 * 1024)))
