@@ -12,6 +12,7 @@ class FeedbackConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.core.signals import request_finished
 
+        from manuals import hooks
         from manuals.signals import search_performed, section_viewed
 
         from . import events, receivers, selectors
@@ -25,3 +26,6 @@ class FeedbackConfig(AppConfig):
         user_logged_in.connect(
             selectors.remember_answers_at_login, dispatch_uid="kb-answered"
         )
+        # The portal's popular articles, and search hits that count their clicks.
+        hooks.provide_view_counts(selectors.daily_section_views)
+        hooks.provide_search_click_url("feedback:click")

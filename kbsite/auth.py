@@ -1,72 +1,18 @@
-"""Django's ModelBackend, with fewer round trips to the database on every page.
+"""Django's ModelBackend, with permissions and group ids read in one query.
 
-A page asks the user's permissions (can they edit? publish?), the ids of their groups
-(restricted sections) and how many FAQ notices they have not read. ModelBackend reads
-the user, then user permissions, then group permissions: with the group ids and the
-notices that was five queries before the page itself, each a round trip to PostgreSQL.
-This backend reads the user with the unread count, and permissions with group ids in
-one query, both compiled once per process (kbsite.hotsql). What it answers is exactly
-what ModelBackend answers (the tests compare).
+A page asks the user's permissions (can they edit? publish?) and the ids of their
+groups (restricted sections). ModelBackend reads user permissions, then group
+permissions, and the groups were a third query; `manuals.permissions.load_permissions`
+reads all three with one ORM query, kept on the user for the request, and this
+backend answers ModelBackend's public permission methods from it. What it answers is
+exactly what ModelBackend answers (the tests compare).
 """
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 
-from .hotsql import HotQuery
-
-
-def _user_query(user_id):
-    from faq.models import Notification
-
-    unread = (
-        Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
-        .order_by()
-        .values("user")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        get_user_model()
-        ._default_manager.annotate(kb_unread_notices=Coalesce(Subquery(unread), 0))
-        .filter(pk=user_id)
-    )
-
-
-def _permissions_query(user_id):
-    """(app_label, codename, None) per permission of the user's own, and
-    (app_label or None, codename or None, group id) per permission of each group."""
-    user_model = get_user_model()
-    groups_field = user_model._meta.get_field("groups")
-    membership = groups_field.remote_field.through
-    user_field = groups_field.m2m_field_name()
-    perms_query = user_model._meta.get_field("user_permissions").related_query_name()
-    direct = (
-        Permission.objects.filter(**{f"{perms_query}__pk": user_id})
-        .order_by()
-        .values_list(
-            "content_type__app_label",
-            "codename",
-            Value(None, output_field=IntegerField()),
-        )
-    )
-    through_groups = (
-        membership.objects.filter(**{f"{user_field}_id": user_id})
-        .order_by()
-        .values_list(
-            "group__permissions__content_type__app_label",
-            "group__permissions__codename",
-            "group_id",
-        )
-    )
-    return direct.union(through_groups, all=True)
-
-
-USER = HotQuery(_user_query, user_id=int)
-PERMISSIONS = HotQuery(_permissions_query, user_id=int)
+from manuals.permissions import load_permissions
 
 
 class KBModelBackend(ModelBackend):
@@ -75,35 +21,30 @@ class KBModelBackend(ModelBackend):
             user_id = get_user_model()._meta.pk.to_python(user_id)
         except ValidationError:  # a malformed session value: nobody
             return None
-        found = USER.objects(user_id=user_id)
-        if not found:
-            return None
-        user = found[0]
-        return user if self.user_can_authenticate(user) else None
+        return super().get_user(user_id)
 
-    def _get_permissions(self, user_obj, obj, from_name):
-        if (
-            not user_obj.is_active
-            or user_obj.is_anonymous
-            or obj is not None
-            or user_obj.is_superuser
-        ):
-            return super()._get_permissions(user_obj, obj, from_name)
-        if not hasattr(user_obj, "_group_perm_cache"):
-            load_permissions(user_obj)
-        return getattr(user_obj, f"_{from_name}_perm_cache")
+    @staticmethod
+    def _ours(user_obj, obj) -> bool:
+        # Superusers, inactive and anonymous users and object permissions: Django's.
+        return (
+            user_obj.is_active
+            and not user_obj.is_anonymous
+            and obj is None
+            and not user_obj.is_superuser
+        )
 
+    def get_user_permissions(self, user_obj, obj=None):
+        if not self._ours(user_obj, obj):
+            return super().get_user_permissions(user_obj, obj)
+        return set(load_permissions(user_obj).own)
 
-def load_permissions(user) -> None:
-    """Fill ModelBackend's permission caches and the group ids, in one query."""
-    user_perms, group_perms, group_ids = set(), set(), set()
-    for app_label, codename, group_id in PERMISSIONS.rows(user_id=user.pk):
-        if group_id is None:
-            user_perms.add(f"{app_label}.{codename}")
-            continue
-        group_ids.add(group_id)
-        if codename is not None:
-            group_perms.add(f"{app_label}.{codename}")
-    user._user_perm_cache = user_perms
-    user._group_perm_cache = group_perms
-    user._kb_group_ids = frozenset(group_ids)
+    def get_group_permissions(self, user_obj, obj=None):
+        if not self._ours(user_obj, obj):
+            return super().get_group_permissions(user_obj, obj)
+        return set(load_permissions(user_obj).through_groups)
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not self._ours(user_obj, obj):
+            return super().get_all_permissions(user_obj, obj)
+        found = load_permissions(user_obj)
+        return set(found.own | found.through_groups)

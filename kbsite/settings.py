@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kbsite.context_processors.site",
+                "faq.context_processors.notices",
             ],
         },
     },
@@ -195,11 +196,11 @@ CACHES = {
 # there, backed by the database. A per-process cache would let one web worker go on
 # serving a session another worker ended (logout) or changed (an import waiting for
 # confirmation), so without a shared cache they are read from the database (Django's
-# database sessions, read with less Python per page: kbsite/sessions.py).
+# database sessions).
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
     if os.environ.get("KB_CACHE_URL")
-    else "kbsite.sessions"
+    else "django.contrib.sessions.backends.db"
 )
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -310,8 +311,6 @@ KB_SEARCH_BACKEND = {
     },
 }
 KB_SEARCH_INLINE = env_bool("KB_SEARCH_INLINE", True)
-# Section hits link through this URL (by name) so clicks are counted; "" for none.
-KB_SEARCH_CLICK_URL = os.environ.get("KB_SEARCH_CLICK_URL", "feedback:click")
 KB_SEARCH_INLINE_LOCK_TIMEOUT = float(
     os.environ.get("KB_SEARCH_INLINE_LOCK_TIMEOUT", "3")
 )
@@ -321,10 +320,6 @@ INSTALLED_APPS += ["django.contrib.sitemaps"]
 # The live site's address (https://kb.example.com) for the static export: its survey
 # posts back there. Empty: the exported pages show no survey.
 KB_PORTAL_LIVE_URL = os.environ.get("KB_PORTAL_LIVE_URL", "").rstrip("/")
-# Views per section per day, for the portal's popular articles ("" for none).
-KB_PORTAL_VIEW_COUNTS = os.environ.get(
-    "KB_PORTAL_VIEW_COUNTS", "feedback.selectors.daily_section_views"
-)
 # Largest upload the import page accepts (a .docx or a zip of Markdown), and the most
 # a zip may unpack to.
 KB_IMPORT_MAX_UPLOAD_BYTES = int(

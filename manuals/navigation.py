@@ -12,8 +12,6 @@ from django.db.models import Count, Max, Min, Subquery, Value
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-from kbsite.hotsql import HotQuery
-
 from . import selectors
 from .models import AuditEntry, ScheduledPublication
 from .permissions import audience_key, can_edit
@@ -41,12 +39,9 @@ def _stamp_query():
     )
 
 
-STAMP = HotQuery(_stamp_query)  # every page asks it: compiled once per process
-
-
 def change_stamp() -> str:
     """Changes whenever an audit entry commits, in whatever order ids were given."""
-    rows = STAMP.rows()
+    rows = list(_stamp_query())
     last, recent = rows[0] if rows else (None, 0)
     return f"{last or 0}.{recent}"
 

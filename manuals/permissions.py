@@ -4,7 +4,11 @@ Roles are Django groups (see kbsite.roles); these functions only ask for permiss
 so a deployment can grant them to any group it likes.
 """
 
-from kbsite.auth import load_permissions
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import IntegerField, Value
 
 from .models import VISIBILITY_RANK, Section, Visibility
 
@@ -13,17 +17,72 @@ def can_read_internal(user) -> bool:
     return user.is_active and user.has_perm("manuals.view_internal")
 
 
+def _permissions_query(user_id):
+    """(app_label, codename, None) per permission of the user's own, and
+    (app_label or None, codename or None, group id) per permission of each group
+    (a group without permissions still gives its id)."""
+    user_model = get_user_model()
+    groups_field = user_model._meta.get_field("groups")
+    membership = groups_field.remote_field.through
+    user_field = groups_field.m2m_field_name()
+    perms_query = user_model._meta.get_field("user_permissions").related_query_name()
+    direct = (
+        Permission.objects.filter(**{f"{perms_query}__pk": user_id})
+        .order_by()
+        .values_list(
+            "content_type__app_label",
+            "codename",
+            Value(None, output_field=IntegerField()),
+        )
+    )
+    through_groups = (
+        membership.objects.filter(**{f"{user_field}_id": user_id})
+        .order_by()
+        .values_list(
+            "group__permissions__content_type__app_label",
+            "group__permissions__codename",
+            "group_id",
+        )
+    )
+    return direct.union(through_groups, all=True)
+
+
+@dataclass(frozen=True)
+class UserPermissions:
+    """What one query tells about a user: own and group permissions, group ids."""
+
+    own: frozenset[str]
+    through_groups: frozenset[str]
+    group_ids: frozenset[int]
+
+
+def load_permissions(user) -> UserPermissions:
+    """The user's permissions and group ids in one query, asked once per request
+    and kept on the user (kbsite.auth.KBModelBackend answers from it)."""
+    found = getattr(user, "_kb_permissions", None)
+    if found is not None:
+        return found
+    own, through_groups, group_ids = set(), set(), set()
+    if user.is_authenticated:
+        for app_label, codename, group_id in _permissions_query(user.pk):
+            if group_id is None:
+                own.add(f"{app_label}.{codename}")
+                continue
+            group_ids.add(group_id)
+            if codename is not None:
+                through_groups.add(f"{app_label}.{codename}")
+    found = UserPermissions(
+        frozenset(own), frozenset(through_groups), frozenset(group_ids)
+    )
+    user._kb_permissions = found
+    return found
+
+
 def user_group_ids(user) -> frozenset[int]:
     """The ids of the user's groups, asked once per request and kept on the user."""
     if not user.is_authenticated:
         return frozenset()
-    if not hasattr(user, "_kb_group_ids"):
-        if user.is_superuser:
-            user._kb_group_ids = frozenset(user.groups.values_list("pk", flat=True))
-        else:
-            # With the permissions, in the same query (they are asked next anyway).
-            load_permissions(user)
-    return user._kb_group_ids
+    return load_permissions(user).group_ids
 
 
 def _visibility_allows(user, section: Section, group_ids: frozenset[int]) -> bool:

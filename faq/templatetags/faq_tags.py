@@ -50,17 +50,6 @@ def _related_now(section, user, stamp) -> list:
 
 
 @register.simple_tag(takes_context=True)
-def faq_unread_count(context) -> int:
-    request = context.get("request")
-    if request is None:
-        return 0
-    known = getattr(request.user, "kb_unread_notices", None)  # see kbsite.auth
-    if known is not None:
-        return known
-    return selectors.unread_notifications(user=request.user).count()
-
-
-@register.simple_tag(takes_context=True)
 def faq_can_ask(context) -> bool:
     """May the reader ask a question (the ask form shows only then)?"""
     request = context.get("request")

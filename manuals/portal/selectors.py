@@ -10,11 +10,10 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
+from .. import hooks
 from ..models import Kind, Section, Visibility
 from ..permissions import can_read
 from ..rendering import Rendered, plain_text, render_markdown, render_revision
@@ -152,19 +151,12 @@ def meta_description(text: str, limit: int = 160) -> str:
 
 
 def _view_counts(days: int) -> dict[int, int]:
-    """section id -> views over `days`, from the analytics hook (empty without one).
-
-    The manual never imports the feedback app; `KB_PORTAL_VIEW_COUNTS` names a
-    function with the signature of `feedback.selectors.daily_section_views`.
-    """
-    path = getattr(settings, "KB_PORTAL_VIEW_COUNTS", "")
-    if not path:
-        return {}
-    counts = import_string(path)
+    """section id -> views over `days`, from the analytics hook (manuals.hooks;
+    empty without one)."""
     since = timezone.localdate() - datetime.timedelta(days=days)
     return {
         section_id: sum(cell[0] for cell in by_day.values())
-        for section_id, by_day in counts(since_day=since).items()
+        for section_id, by_day in hooks.view_counts(since_day=since).items()
     }
 
 

@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from .. import hooks
 from ..models import Kind, Section
 from .backends.base import Hit, SearchResults
 
@@ -47,12 +47,9 @@ CLICK_TARGETS = {"section": "section", "faq": "faq"}
 
 
 def _click_url(*, query, normalized, doc_type, object_id, rank) -> str:
-    """Where a hit links when an analytics app tracks clicks.
-
-    Named by the KB_SEARCH_CLICK_URL setting (a URL name), so the manual never
-    imports the app that records the click.
-    """
-    name = getattr(settings, "KB_SEARCH_CLICK_URL", "")
+    """Where a hit links when an analytics app tracks clicks (manuals.hooks), so
+    the manual never imports the app that records the click."""
+    name = hooks.search_click_url()
     if not name or doc_type not in CLICK_TARGETS:
         return ""
     params = {"q": query, "n": normalized, CLICK_TARGETS[doc_type]: object_id}

@@ -206,8 +206,8 @@ def test_a_full_disk_after_the_view_gets_the_page_too(
     def full(*args, **kwargs):
         sqlite_full()
 
-    monkeypatch.setattr("kbsite.sessions.SessionStore.save", full)
-    monkeypatch.setattr("kbsite.sessions.SessionStore.create", full)
+    monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.save", full)
+    monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.create", full)
     client.raise_request_exception = False
     with caplog.at_level(logging.WARNING):
         response = client.post(
@@ -223,8 +223,8 @@ def test_other_server_errors_keep_the_plain_500_page(client, agent, monkeypatch)
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("kbsite.sessions.SessionStore.save", broken)
-    monkeypatch.setattr("kbsite.sessions.SessionStore.create", broken)
+    monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.save", broken)
+    monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.create", broken)
     client.raise_request_exception = False
     response = client.post(reverse("login"), {"username": "agent", "password": "pw"})
     assert response.status_code == 500

@@ -1,0 +1,17 @@
+"""What every page's header needs from the FAQ: how many answers to your questions
+you have not read yet (counted only when a template shows it)."""
+
+from django.utils.functional import SimpleLazyObject
+
+from . import selectors
+
+
+def notices(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"faq_unread": 0}
+    return {
+        "faq_unread": SimpleLazyObject(
+            lambda: selectors.unread_notifications(user=user).count()
+        )
+    }

@@ -1,0 +1,34 @@
+"""Extension points the manual calls without knowing who fills them.
+
+The manual never imports the apps built on it; an app that wants to take part fills
+a hook from its AppConfig.ready() (feedback does: it counts views and tracks search
+clicks). An empty hook means the feature is off: no view counts, plain result links.
+"""
+
+from collections.abc import Callable
+from datetime import date
+
+_view_counts: Callable | None = None
+_search_click_url: str = ""
+
+
+def provide_view_counts(func: Callable) -> None:
+    """`func(*, since_day: date) -> {section id: {day: (views, ...)}}`, as
+    feedback.selectors.daily_section_views answers."""
+    global _view_counts
+    _view_counts = func
+
+
+def view_counts(*, since_day: date) -> dict:
+    return _view_counts(since_day=since_day) if _view_counts else {}
+
+
+def provide_search_click_url(url_name: str) -> None:
+    """The URL name search results link through to record which hit was followed
+    (it takes ?q=, n=, section= or faq=, rank=)."""
+    global _search_click_url
+    _search_click_url = url_name
+
+
+def search_click_url() -> str:
+    return _search_click_url

@@ -1,0 +1,213 @@
+"""Benchmark: this checkout against an earlier commit, served side by side.
+
+Both are served by gunicorn (2 workers, production settings, analytics on) from the
+same data (built once by this checkout: the demo manual grown to
+KB_BENCH_COMPARE_SECTIONS sections), and wrk loads them in turns, A B A B, so the
+shared, noisy machine slows both alike; the table shows each one's median req/s and
+p95 and the ratio. Run with
+
+    KB_BENCH_BASELINE=<commit> make bench          # SQLite
+    KB_BENCH_BASELINE=<commit> tests/pg_cluster.sh make bench   # and PostgreSQL
+
+The baseline is unpacked with `git archive` into a temporary folder and runs in this
+virtualenv (it must need no package this one lacks). Skipped without
+KB_BENCH_BASELINE or wrk.
+"""
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.bench.test_serving_bench import LUA, SETUP, _free_port, _wrk
+
+ROOT = Path(__file__).resolve().parents[2]
+BASELINE = os.environ.get("KB_BENCH_BASELINE", "")
+SECTIONS = int(os.environ.get("KB_BENCH_COMPARE_SECTIONS", "5000"))
+ROUNDS = int(os.environ.get("KB_BENCH_COMPARE_ROUNDS", "4"))
+SECONDS = os.environ.get("KB_BENCH_COMPARE_SECONDS", "4")
+PAGES = {
+    "section": None,  # filled from SETUP
+    "home": "/",
+    "search": "/search/?q=%E9%80%80%E8%B4%A7",
+}
+
+
+def _env(data: Path, database_url: str | None, secret: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="kbsite.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secret,
+        DJANGO_SECURE_SSL="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        KB_DATA_DIR=str(data),
+        PYTHONPATH="",
+    )
+    if database_url:
+        env.update(DATABASE_URL=database_url, DJANGO_CONN_MAX_AGE="60")
+    return env
+
+
+def _manage(cwd: Path, env: dict, *args) -> str:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=cwd,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def _serve(cwd: Path, env: dict) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "kbsite.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=cwd,
+        env=env,
+    )
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError(f"gunicorn in {cwd} did not start")
+
+
+def _load(wrk: str, lua: Path, port: int, path: str, session: str, seconds: str):
+    args = [
+        wrk,
+        "-t2",
+        "-c8",
+        f"-d{seconds}s",
+        "-s",
+        str(lua),
+        "-H",
+        f"Cookie: sessionid={session}",
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    rps, p50, p95, errors = re.search(r"RESULT (\S+) (\S+) (\S+) (\d+)", out).groups()
+    return float(rps), float(p95), int(errors)
+
+
+def _compare(database_url, tmp: Path, wrk: str, baseline: Path) -> list[tuple]:
+    secret = secrets.token_urlsafe(50)
+    data = tmp / "data"
+    data.mkdir()
+    env = _env(data, database_url, secret)
+    _manage(ROOT, env, "migrate", "--noinput", "-v0")
+    _manage(ROOT, env, "load_demo")
+    if SECTIONS > 81:
+        grow = (
+            "from tests.bench.test_pages_bench import _build_tree; "
+            f"_build_tree({SECTIONS - 81})"
+        )
+        _manage(ROOT, env, "shell", "-c", grow)
+    _manage(ROOT, env, "search_index", "--rebuild")
+    out = _manage(ROOT, env, "shell", "-c", SETUP)
+    session = re.search(r"SESSION (\S+)", out).group(1)
+    pages = dict(PAGES, section=re.search(r"SECTION (\S+)", out).group(1))
+    # The baseline gets its own copy of the files (static files are its own); on
+    # PostgreSQL both read the same database.
+    base_data = tmp / "base-data"
+    shutil.copytree(data, base_data)
+    base_env = _env(base_data, database_url, secret)
+    _manage(ROOT, env, "collectstatic", "--noinput", "-v0")
+    _manage(baseline, base_env, "collectstatic", "--noinput", "-v0")
+    lua = tmp / "report.lua"
+    lua.write_text(LUA)
+    servers = {
+        "baseline": _serve(baseline, base_env),
+        "this": _serve(ROOT, env),
+    }
+    try:
+        rows = []
+        for label, path in pages.items():
+            results = {"baseline": [], "this": []}
+            for _server, port in servers.values():  # warm both
+                _load(wrk, lua, port, path, session, "2")
+            for _round in range(ROUNDS):
+                for name, (_server, port) in servers.items():  # A B A B
+                    rps, p95, errors = _load(wrk, lua, port, path, session, SECONDS)
+                    assert errors == 0, (name, label, errors)
+                    results[name].append((rps, p95))
+            a = statistics.median(r for r, _ in results["baseline"])
+            b = statistics.median(r for r, _ in results["this"])
+            a95 = statistics.median(p for _, p in results["baseline"])
+            b95 = statistics.median(p for _, p in results["this"])
+            rows.append((label, a, b, b / a, a95, b95))
+        return rows
+    finally:
+        for server, _port in servers.values():
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def test_serving_against_baseline(tmp_path):
+    if not BASELINE:
+        pytest.skip("set KB_BENCH_BASELINE=<commit> to compare against it")
+    wrk = _wrk()
+    if not wrk:
+        pytest.skip("wrk is not installed (apt-get install wrk)")
+    baseline = tmp_path / "baseline"
+    baseline.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", BASELINE], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive, check=True)
+    rev = [
+        subprocess.run(
+            ["git", "rev-parse", "--short", name],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        for name in (BASELINE, "HEAD")
+    ]
+    databases = {"sqlite": None}
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        databases["postgresql"] = url
+    print(
+        f"\n{SECTIONS} sections; baseline {rev[0]} vs this checkout ({rev[1]} + "
+        f"changes); gunicorn 2 workers each, wrk 2x8, {ROUNDS} rounds of {SECONDS}s "
+        "per page, interleaved; medians"
+    )
+    print(
+        f"{'database':<11} {'page':<8} {'base r/s':>9} {'this r/s':>9} {'ratio':>6} "
+        f"{'base p95':>9} {'this p95':>9}"
+    )
+    for name, database_url in databases.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        for label, a, b, ratio, a95, b95 in _compare(
+            database_url, folder, wrk, baseline
+        ):
+            print(
+                f"{name:<11} {label:<8} {a:>9.1f} {b:>9.1f} {ratio:>6.2f} "
+                f"{a95:>9.2f} {b95:>9.2f}"
+            )
