@@ -5,7 +5,7 @@ blocks an answer embeds, and the search index."""
 
 from django.contrib import admin
 
-from manuals.admin import AuditedAdmin
+from manuals.admin_base import AuditedAdmin
 
 from . import services
 from .models import Category, Entry, Question

@@ -1,7 +1,7 @@
 """The portal settings in the Django admin: one row, never added twice or deleted.
 
 `manuals/admin.py` (the module admin autodiscovery imports) imports this one, so the
-portal's admin stays with the portal.
+portal's admin stays with the portal; both build on manuals/admin_base.py.
 """
 
 from django.contrib import admin
@@ -9,7 +9,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ..admin import AuditedAdmin
+from ..admin_base import AuditedAdmin
 from .models import PortalSettings
 
 
