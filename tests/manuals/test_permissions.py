@@ -35,15 +35,28 @@ def client_for(role):
 
 
 LOGIN = "login"
-# (name, method, url builder, expected status by role). "login" = redirect to login.
+
+
+def url(route, key=None, *extra, query=""):
+    """A URL builder from the tree fixture: the route, the section it is about
+    (a key of the `tree` fixture) and further arguments."""
+
+    def build(t):
+        args = [t[key].pk, *extra] if key else list(extra)
+        return reverse(route, args=args) + query
+
+    return build
+
+
+def section_url(key):
+    return lambda t: t[key].get_absolute_url()
+
+
+# (name, method, url builder, expected status by role: anonymous, norole, agent,
+# editor, publisher, admin). "login" = redirect to the login page.
 INTERNAL_VIEWS = [
-    ("home", "get", lambda t: reverse("home"), [LOGIN, 200, 200, 200, 200, 200]),
-    (
-        "detail",
-        "get",
-        lambda t: t["refund"].get_absolute_url(),
-        [LOGIN, 404, 200, 200, 200, 200],
-    ),
+    ("home", "get", url("home"), [LOGIN, 200, 200, 200, 200, 200]),
+    ("detail", "get", section_url("refund"), [LOGIN, 404, 200, 200, 200, 200]),
     (
         "detail_by_id",
         "get",
@@ -53,85 +66,70 @@ INTERNAL_VIEWS = [
     (
         "tree_children",
         "get",
-        lambda t: reverse("manuals:tree_children", args=[t["a"].pk]),
+        url("manuals:tree_children", "a"),
         [LOGIN, 404, 200, 200, 200, 200],
     ),
     (
         "create_root",
         "get",
-        lambda t: reverse("manuals:create_root"),
+        url("manuals:create_root"),
         [LOGIN, 403, 403, 200, 200, 200],
     ),
     (
         "create_child",
         "get",
-        lambda t: reverse("manuals:create_child", args=[t["a"].pk]),
+        url("manuals:create_child", "a"),
         [LOGIN, 403, 403, 200, 200, 200],
     ),
-    (
-        "edit",
-        "get",
-        lambda t: reverse("manuals:edit", args=[t["refund"].pk]),
-        [LOGIN, 404, 403, 200, 200, 200],
-    ),
+    ("edit", "get", url("manuals:edit", "refund"), [LOGIN, 404, 403, 200, 200, 200]),
     (
         "history",
         "get",
-        lambda t: reverse("manuals:history", args=[t["refund"].pk]),
+        url("manuals:history", "refund"),
         [LOGIN, 404, 403, 200, 200, 200],
     ),
     (
         "diff",
         "get",
-        lambda t: reverse("manuals:diff", args=[t["refund"].pk]) + "?a=1&b=1",
+        url("manuals:diff", "refund", query="?a=1&b=1"),
         [LOGIN, 404, 403, 200, 200, 200],
     ),
     (
         "revision",
         "get",
-        lambda t: reverse("manuals:revision", args=[t["refund"].pk, 1]),
+        url("manuals:revision", "refund", 1),
         [LOGIN, 404, 403, 200, 200, 200],
     ),
     (
         "settings",
         "get",
-        lambda t: reverse("manuals:settings", args=[t["refund"].pk]),
+        url("manuals:settings", "refund"),
         [LOGIN, 404, 403, 200, 200, 200],
     ),
-    (
-        "move",
-        "get",
-        lambda t: reverse("manuals:move", args=[t["refund"].pk]),
-        [LOGIN, 404, 403, 200, 200, 200],
-    ),
+    ("move", "get", url("manuals:move", "refund"), [LOGIN, 404, 403, 200, 200, 200]),
     (
         "delete",
         "get",
-        lambda t: reverse("manuals:delete", args=[t["refund"].pk]),
+        url("manuals:delete", "refund"),
         [LOGIN, 404, 403, 200, 200, 200],
     ),
-    (
-        "preview",
-        "post",
-        lambda t: reverse("manuals:preview"),
-        [LOGIN, 403, 403, 200, 200, 200],
-    ),
+    ("preview", "post", url("manuals:preview"), [LOGIN, 403, 403, 200, 200, 200]),
     (
         "publish",
         "post",
-        lambda t: reverse("manuals:publish", args=[t["refund"].pk]),
+        url("manuals:publish", "refund"),
         [LOGIN, 404, 403, 403, 302, 302],
     ),
     (
         "restore",
         "post",
-        lambda t: reverse("manuals:restore", args=[t["refund"].pk, 1]),
+        url("manuals:restore", "refund", 1),
         [LOGIN, 404, 403, 302, 302, 302],
     ),
     (
         "delete_post",
         "post",
-        lambda t: reverse("manuals:delete", args=[t["refund"].pk]),
+        url("manuals:delete", "refund"),
         [LOGIN, 404, 403, 302, 302, 302],
     ),
 ]
@@ -162,33 +160,13 @@ def test_view_permissions_on_internal_section(
 
 
 PUBLIC_VIEWS = [
-    ("detail", "get", lambda t: t["public_faq"].get_absolute_url(), 200),
-    (
-        "tree_children",
-        "get",
-        lambda t: reverse("manuals:tree_children", args=[t["help"].pk]),
-        200,
-    ),
-    ("edit", "get", lambda t: reverse("manuals:edit", args=[t["public_faq"].pk]), 403),
-    (
-        "history",
-        "get",
-        lambda t: reverse("manuals:history", args=[t["public_faq"].pk]),
-        403,
-    ),
-    (
-        "settings",
-        "get",
-        lambda t: reverse("manuals:settings", args=[t["public_faq"].pk]),
-        403,
-    ),
-    ("move", "get", lambda t: reverse("manuals:move", args=[t["public_faq"].pk]), 403),
-    (
-        "publish",
-        "post",
-        lambda t: reverse("manuals:publish", args=[t["public_faq"].pk]),
-        403,
-    ),
+    ("detail", "get", section_url("public_faq"), 200),
+    ("tree_children", "get", url("manuals:tree_children", "help"), 200),
+    ("edit", "get", url("manuals:edit", "public_faq"), 403),
+    ("history", "get", url("manuals:history", "public_faq"), 403),
+    ("settings", "get", url("manuals:settings", "public_faq"), 403),
+    ("move", "get", url("manuals:move", "public_faq"), 403),
+    ("publish", "post", url("manuals:publish", "public_faq"), 403),
 ]
 
 
