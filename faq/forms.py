@@ -3,7 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from manuals.forms import limit_body_field
 from manuals.models import Section
+from manuals.rendering import validate_body_size
 
 from .models import Category, Entry, EntryVisibility, Question, QuestionStatus
 
@@ -30,6 +32,7 @@ class EntryForm(forms.Form):
     question = forms.CharField(label=_("Question"), max_length=300)
     answer = forms.CharField(
         label=_("Answer"),
+        validators=[validate_body_size],
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Markdown, with the same block directives as sections."),
     )
@@ -59,6 +62,7 @@ class EntryForm(forms.Form):
 
     def __init__(self, *args, sections=None, **kwargs):
         super().__init__(*args, **kwargs)
+        limit_body_field(self.fields["answer"])
         if sections is not None:
             self.fields["related_sections"].queryset = sections
 

@@ -4,8 +4,9 @@ from django import forms
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from .forms import MAX_BODY_CHARS
+from .forms import limit_body_field
 from .models import BlockRevision, Visibility
+from .rendering import validate_body_size
 
 
 class BlockRevisionForm(forms.Form):
@@ -14,7 +15,7 @@ class BlockRevisionForm(forms.Form):
         label=_("Body (Markdown)"),
         required=False,
         strip=False,
-        max_length=MAX_BODY_CHARS,
+        validators=[validate_body_size],
         widget=forms.Textarea(attrs={"rows": 16, "class": "kb-editor-input"}),
     )
     message = forms.CharField(
@@ -28,6 +29,7 @@ class BlockRevisionForm(forms.Form):
 
     def __init__(self, *args, block=None, **kwargs):
         super().__init__(*args, **kwargs)
+        limit_body_field(self.fields["body"])
         if block is not None:
             self.fields["base"].queryset = block.revisions.all()
 

@@ -11,7 +11,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 
 from .models import Block, BlockUsage, Visibility
-from .rendering import DIRECTIVE, MAX_BLOCK_DEPTH
+from .rendering import DIRECTIVE, MAX_BLOCK_DEPTH, MAX_EMBEDDED_BLOCKS
+
+# Problems listed for one text; a text with more gets a count of the rest.
+MAX_REPORTED = 20
 
 
 @dataclass(frozen=True)
@@ -65,45 +68,70 @@ def check(
     would end deeper than five counting the blocks that embed it, is refused.
     """
     self_key = block.key if block is not None else self_key
+    directives = parse(text)
+    if len(directives) > MAX_EMBEDDED_BLOCKS:
+        # Checked before anything is looked up: each directive costs queries.
+        return [
+            _("This text has %(count)s block directives; at most %(max)s are allowed.")
+            % {"count": len(directives), "max": MAX_EMBEDDED_BLOCKS}
+        ]
     own_depth = 0
     if self_key is not None:
         own_depth = depth_above(block) if block is not None and block.pk else 1
     errors: list[str] = []
-    directives = parse(text)
     blocks = {
         b.key: b
         for b in Block.objects.filter(
             key__in={d.key for d in directives}
         ).select_related("published_revision", "head_revision")
     }
+    # The same directive repeated is looked at once.
+    verdicts: dict[tuple[str, int | None], tuple[str, str]] = {}
     for d in directives:
         where = {"line": d.line, "directive": d.text}
-        found = blocks.get(d.key)
-        if found is None:
+        if (d.key, d.number) not in verdicts:
+            verdicts[(d.key, d.number)] = _problem(
+                d, blocks.get(d.key), self_key=self_key, own_depth=own_depth
+            )
+        kind, problem = verdicts[(d.key, d.number)]
+        if kind == "missing":
             errors.append(_("Line %(line)s: %(directive)s points to no block.") % where)
-            continue
-        if (
-            d.number is not None
-            and not found.revisions.filter(number=d.number).exists()
-        ):
+        elif kind == "revision":
             errors.append(
                 _("Line %(line)s: %(directive)s: the block has no such revision.")
                 % where
             )
-            continue
-        if d.key == self_key:
+        elif kind == "self":
             errors.append(
                 _("Line %(line)s: %(directive)s: a block cannot embed itself.") % where
             )
-            continue
-        seen = {d.key} | ({self_key} if self_key else set())
-        problem = _walk(found, d.number, seen, own_depth + 1)
-        if problem:
+        elif kind == "nesting":
             errors.append(
                 _("Line %(line)s: %(directive)s: %(problem)s")
                 % {**where, "problem": problem}
             )
+    if len(errors) > MAX_REPORTED:
+        more = len(errors) - MAX_REPORTED
+        errors = errors[:MAX_REPORTED] + [
+            _("… and %(count)s more problems like these.") % {"count": more}
+        ]
     return errors
+
+
+def _problem(
+    d: Directive, found: Block | None, *, self_key: str | None, own_depth: int
+) -> tuple[str, str]:
+    """What is wrong with one directive: ("missing" | "revision" | "self" |
+    "nesting" | "", the nesting problem in words)."""
+    if found is None:
+        return "missing", ""
+    if d.number is not None and not found.revisions.filter(number=d.number).exists():
+        return "revision", ""
+    if d.key == self_key:
+        return "self", ""
+    seen = {d.key} | ({self_key} if self_key else set())
+    problem = _walk(found, d.number, seen, own_depth + 1)
+    return ("nesting", problem) if problem else ("", "")
 
 
 def _walk(block: Block, number: int | None, seen: set[str], depth: int) -> str:

@@ -6,8 +6,12 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from .models import Kind, Revision, Section, Visibility
+from .rendering import body_limit, validate_body_size
 
-MAX_BODY_CHARS = 200_000
+
+def limit_body_field(field: forms.Field) -> None:
+    """Tell the browser the body limit too (the validator is the rule)."""
+    field.widget.attrs["maxlength"] = body_limit()
 
 
 class RevisionForm(forms.Form):
@@ -16,7 +20,7 @@ class RevisionForm(forms.Form):
         label=_("Body (Markdown)"),
         required=False,
         strip=False,  # whitespace is markdown syntax, and line merges compare it
-        max_length=MAX_BODY_CHARS,
+        validators=[validate_body_size],
         widget=forms.Textarea(
             attrs={"rows": 24, "class": "kb-editor-input", "spellcheck": "false"}
         ),
@@ -35,6 +39,7 @@ class RevisionForm(forms.Form):
 
     def __init__(self, *args, section: Section | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        limit_body_field(self.fields["body"])
         if section is not None:
             self.fields["base"].queryset = section.revisions.all()
 

@@ -774,7 +774,7 @@ def render_markdown(
     )
     try:
         converted = md.convert(source)
-    except Exception as exc:  # noqa: BLE001 - see below
+    except Exception as exc:
         # python-Markdown promises nothing about what it raises on text it cannot
         # handle (RecursionError, IndexError, ...); the guards above should keep
         # every accepted text from getting here, and if one still does, its page

@@ -9,6 +9,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,7 +27,9 @@ from .permissions import (
     can_publish,
     can_read,
 )
-from .rendering import render_markdown, render_revision
+from .rendering import BodyTooLong, render_markdown, render_revision, validate_body_size
+from .search.outbox import index_problem
+from .search.sections import SectionDocumentBuilder
 from .signals import section_viewed
 
 
@@ -130,11 +133,15 @@ def section_detail(request, pk, slug=None):
         if revision
         else None
     )
+    # One query, for editors only: readers' pages keep their query budget.
+    doc_type = SectionDocumentBuilder.doc_type
+    problem = index_problem(doc_type=doc_type, object_id=pk) if editor else None
     context = _page_context(request, section, ancestors, navigation)
     context.update(
         kb_stamp=stamp,  # for the template tags that cache under it (related FAQ)
         revision=revision,
         rendered=rendered,
+        index_problem=problem,
         showing_draft=bool(show_draft),
         review_overdue=bool(
             section.review_by and section.review_by < timezone.localdate()
@@ -322,9 +329,15 @@ def section_preview(request):
     """Live preview for the editor, through the same pipeline readers get."""
     if not (can_edit(request.user) or can_create(request.user)):
         raise PermissionDenied
-    body = request.POST.get("body", "")[:200_000]
+    body = request.POST.get("body", "")
+    try:
+        validate_body_size(body)
+    except BodyTooLong as exc:
+        message = exc.messages[0]
+        shown = f'<div class="kb-block-missing" role="alert">{escape(message)}</div>'
+        return JsonResponse({"html": shown, "error": message})
     rendered = render_markdown(body, audience_key(request.user), editor=True)
-    return JsonResponse({"html": str(rendered.html)})
+    return JsonResponse({"html": str(rendered.html), "error": rendered.error})
 
 
 def section_history(request, pk):

@@ -7,13 +7,14 @@ and `check_index`.
 from collections.abc import Callable
 
 from django.db.models import Q
+from django.utils import timezone
 
 from ..models import Kind, Section, Tag
 from ..permissions import can_read_internal, user_group_ids
 from . import get_search_backend
 from .backends.base import Audience, CheckReport, SearchRequest, SearchResults
 from .models import IndexTask
-from .outbox import apply_all, enqueue
+from .outbox import apply_all, build_documents, enqueue, retry_delay, unpark
 from .query import ParsedQuery, parse_query, same_text
 from .registry import PUBLIC, STAFF, builders, document_key
 
@@ -98,18 +99,26 @@ def suggest_titles(*, user, text: str, limit: int = 8) -> list:
     )
 
 
-def expected_documents() -> dict[str, str]:
-    """key -> digest of every document the database says should be indexed."""
+def expected_documents(*, failures: dict | None = None) -> dict[str, str]:
+    """key -> digest of every document the database says should be indexed.
+
+    A document that cannot be built is left out (and noted in `failures`, key ->
+    error): one bad document never stops the others.
+    """
     expected = {}
-    for builder in builders():
-        for document in builder.documents(builder.all_ids()):
-            expected[document.key] = document.digest
+    for document in all_documents(failures=failures):
+        expected[document.key] = document.digest
     return expected
 
 
-def all_documents():
+def all_documents(*, failures: dict | None = None):
     for builder in builders():
-        yield from builder.documents(builder.all_ids())
+        failed: dict[str, str] = {}
+        yield from build_documents(builder, builder.all_ids(), failures=failed)
+        if failures is not None:
+            failures.update(
+                {document_key(builder.doc_type, i): e for i, e in failed.items()}
+            )
 
 
 def count_documents() -> int:
@@ -120,22 +129,50 @@ def rebuild_index(*, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the database.
 
     Outbox rows older than the rebuild are covered by it; rows written while it
-    runs are applied afterwards, so a change made meanwhile is never lost.
+    runs are applied afterwards, so a change made meanwhile is never lost. A
+    document that cannot be built is left out and gets an outbox row, so it is
+    retried, parked and reported like any other.
     """
     last = IndexTask.objects.order_by("-pk").values_list("pk", flat=True).first()
-    count = get_search_backend().rebuild(all_documents(), progress=progress)
+    failures: dict[str, str] = {}
+    count = get_search_backend().rebuild(
+        all_documents(failures=failures), progress=progress
+    )
     if last is not None:
         IndexTask.objects.filter(pk__lte=last).delete()
+    now = timezone.now()
+    IndexTask.objects.bulk_create(
+        IndexTask(
+            doc_type=key.partition(":")[0],
+            object_id=key.partition(":")[2],
+            attempts=1,
+            last_error=error,
+            next_attempt=now + retry_delay(1),
+        )
+        for key, error in failures.items()
+    )
     apply_all()
     return count
 
 
-def check_index() -> CheckReport:
-    return get_search_backend().check(expected_documents())
+def check_index(*, failures: dict | None = None) -> CheckReport:
+    """What differs between the database and the index. Documents that cannot be
+    built are noted in `failures` (key -> error), not reported as orphaned."""
+    failures = {} if failures is None else failures
+    report = get_search_backend().check(expected_documents(failures=failures))
+    report.orphaned = [k for k in report.orphaned if k not in failures]
+    return report
+
+
+def parked_tasks() -> list[IndexTask]:
+    """Outbox rows whose document failed to build too often (search_index --check)."""
+    return list(IndexTask.objects.filter(parked=True).order_by("pk"))
 
 
 def fix_index(report: CheckReport) -> int:
-    """Re-index what `check_index` found stale or missing, drop what is orphaned."""
+    """Re-index what `check_index` found stale or missing, drop what is orphaned,
+    and retry parked rows."""
+    unpark()
     by_type: dict[str, list[str]] = {}
     for key in [*report.stale, *report.missing, *report.orphaned]:
         doc_type, _sep, object_id = key.partition(":")

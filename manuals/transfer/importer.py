@@ -24,11 +24,21 @@ from django.utils.translation import gettext as _
 
 from .. import directives, media, permissions, services
 from ..models import Kind, Section, Visibility
-from ..rendering import DIRECTIVE
+from ..rendering import (
+    DIRECTIVE,
+    MAX_EMBEDDED_BLOCKS,
+    BodyTooLong,
+    body_limit,
+    validate_body_size,
+)
 from . import markdown_io
 from .problems import WARNING, ImportFailed, ImportProblem, Problem
 
 MAX_ZIP_ENTRIES = 5000
+# A character is at most 4 bytes in the encodings we read (UTF-8, UTF-16, GB18030):
+# a bigger file holds more than KB_MAX_BODY_CHARS and is refused without reading it.
+MAX_FILE_BYTES_PER_CHAR = 4
+MAX_FRONT_MATTER_BYTES = 64 * 1024
 
 
 @dataclass
@@ -211,6 +221,22 @@ def _read_markdown(
     """One section from one file, or None (with the problem noted) when unreadable."""
     label = label or _rel(file, base)
     try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES_PER_CHAR * body_limit() + MAX_FRONT_MATTER_BYTES:
+            # Surely too long, whatever its encoding: refused unread.
+            plan.problems.append(
+                Problem(
+                    label,
+                    None,
+                    _(
+                        "This file is %(size)s bytes, too big for one section "
+                        "(at most %(limit)s characters); split it into several "
+                        "files."
+                    )
+                    % {"size": f"{size:,}", "limit": f"{body_limit():,}"},
+                )
+            )
+            return None
         data = file.read_bytes()
     except OSError as exc:
         plan.problems.append(
@@ -410,6 +436,19 @@ def _check_node(node: PlanNode, *, groups: set) -> None:
                     _("There is no group %(name)s.") % {"name": name},
                 )
             )
+    try:
+        validate_body_size(node.body)
+    except BodyTooLong as exc:
+        # The same limit as the editor's; nothing else is checked in a text this long.
+        node.errors.append(Problem(node.file, node.body_line, exc.messages[0]))
+        return
+    directive_count = len(DIRECTIVE.findall(node.body))
+    if directive_count > MAX_EMBEDDED_BLOCKS:
+        message = _(
+            "This text has %(count)s block directives; at most %(max)s are allowed."
+        ) % {"count": directive_count, "max": MAX_EMBEDDED_BLOCKS}
+        node.errors.append(Problem(node.file, node.body_line, message))
+        return
     for offset, text in enumerate(node.body.split("\n")):
         if DIRECTIVE.search(text):
             line = node.body_line + offset

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from manuals import services
-from manuals.forms import MAX_BODY_CHARS
 from manuals.models import Kind, Revision, Section, Visibility
+from manuals.rendering import body_limit
 from tests.factories import make_section, make_user
 
 BODY = "first line\n\nsecond line\n\nthird line\n"
@@ -220,7 +220,7 @@ def test_create_oversized_body_refused(tree, editor_client):
             "title": "big",
             "kind": Kind.ARTICLE,
             "visibility": Visibility.INTERNAL,
-            "body": "x" * (MAX_BODY_CHARS + 1),
+            "body": "x" * (body_limit() + 1),
         },
     )
     assert response.status_code == 200
@@ -234,7 +234,7 @@ def test_edit_oversized_body_and_empty_title_refused(tree, editor_client):
     refund = tree["refund"]
     url = reverse("manuals:edit", args=[refund.pk])
     for data in (
-        {"title": "t", "body": "x" * (MAX_BODY_CHARS + 1)},
+        {"title": "t", "body": "x" * (body_limit() + 1)},
         {"title": "", "body": "ok"},
     ):
         response = editor_client.post(url, {**data, "base": refund.head_revision.pk})

@@ -13,9 +13,10 @@ from manuals.search.registry import get_builder
 class Command(BaseCommand):
     help = (
         "Rebuild the search index from the database (--rebuild), or report documents "
-        "whose indexed text differs from the database (--check, exit code 1 when "
-        "any does; --fix repairs them), or merge its segments (--optimize, for "
-        "backends that have segments)."
+        "whose indexed text differs from the database, documents that cannot be "
+        "built and parked index updates (--check, exit code 1 when there are any; "
+        "--fix repairs them and retries the parked ones), or merge its segments "
+        "(--optimize, for backends that have segments)."
     )
 
     def add_arguments(self, parser):
@@ -70,18 +71,25 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Merged the index: {count} documents."))
 
     def check_index(self, *, fix: bool):
-        report = services.check_index()
+        failures: dict[str, str] = {}
+        report = services.check_index(failures=failures)
         for label, keys in (
             ("stale", report.stale),
             ("missing", report.missing),
             ("orphaned", report.orphaned),
         ):
             for key in keys:
-                doc_type, _sep, object_id = key.partition(":")
-                builder = get_builder(doc_type)
-                name = builder.describe(object_id) if builder else key
-                self.stdout.write(f"{label}: {name}")
-        if report.ok:
+                self.stdout.write(f"{label}: {self._describe(key)}")
+        for key, error in failures.items():
+            self.stdout.write(f"cannot be built: {self._describe(key)}: {error}")
+        parked = services.parked_tasks()
+        for task in parked:
+            key = f"{task.doc_type}:{task.object_id}"
+            self.stdout.write(
+                f"parked after {task.attempts} attempts: {self._describe(key)}: "
+                f"{task.last_error}"
+            )
+        if report.ok and not failures and not parked:
             self.stdout.write(
                 self.style.SUCCESS("The search index matches the database.")
             )
@@ -89,8 +97,9 @@ class Command(BaseCommand):
         problems = len(report.stale) + len(report.missing) + len(report.orphaned)
         if fix:
             services.fix_index(report)
-            again = services.check_index()
-            if again.ok:
+            failures = {}
+            again = services.check_index(failures=failures)
+            if again.ok and not failures and not services.parked_tasks():
                 self.stdout.write(
                     self.style.SUCCESS(
                         f"Fixed {problems} documents; the index now matches."
@@ -99,7 +108,19 @@ class Command(BaseCommand):
                 return
             self.stderr.write("Some documents still differ after --fix.")
             sys.exit(1)
-        self.stderr.write(
-            f"{problems} documents differ from the database; run with --fix to repair."
-        )
+        if problems:
+            self.stderr.write(
+                f"{problems} documents differ from the database; "
+                "run with --fix to repair."
+            )
+        if failures or parked:
+            self.stderr.write(
+                f"{len(failures)} documents cannot be built and {len(parked)} index "
+                "updates are parked; fix their text, then run with --fix to retry."
+            )
         sys.exit(1)
+
+    def _describe(self, key: str) -> str:
+        doc_type, _sep, object_id = key.partition(":")
+        builder = get_builder(doc_type)
+        return builder.describe(object_id) if builder else key

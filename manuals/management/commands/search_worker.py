@@ -3,7 +3,8 @@
 For deployments with several web processes (set KB_SEARCH_INLINE=0 there): one worker
 is the index's only writer, so web requests never wait for the index lock. Works with
 either backend: the outbox and `backend.batch()` hide whether the index is a whoosh
-folder or PostgreSQL tables.
+folder or PostgreSQL tables. Rows whose document failed to build wait for their retry
+(or stay parked) and are skipped meanwhile, so they never hold up the rows behind them.
 """
 
 import logging
