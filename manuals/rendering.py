@@ -378,25 +378,26 @@ def _mask_fences(text: str, fired: set[str]) -> tuple[str, list[str]]:
 
 
 def _flatten_line(line: str, fired: set[str]) -> str:
-    """A line opening more than MAX_NESTING list or quote levels keeps the first ones;
-    the marker beyond is escaped (shown as text), surplus indentation dropped."""
+    """A line whose list and quote markers (and the indentation before them) open
+    more than MAX_NESTING levels keeps the first ones; the marker beyond is escaped
+    and shown as text. Indentation alone nests nothing, so it is left as it is."""
     if HRProcessor.SEARCH_RE.match(line):
         return line  # "- - - - ..." is a rule, not lists
     pos = markers = spaces = 0
+    after_marker = False
     while m := _CONTAINER.match(line, pos):
-        if m.group()[0] == " ":
-            spaces += len(m.group())
+        token = m.group()
+        if token[0] == " ":
+            # The space after a marker belongs to it; four more make a level.
+            spaces += len(token) - (1 if after_marker else 0)
+            after_marker = False
         else:
             markers += 1
-        if markers + spaces // 4 > MAX_NESTING:
-            fired.add("nesting")
-            head, rest = line[: m.start()], line[m.start() :].lstrip(" ")
-            digits = len(rest) - len(rest.lstrip("0123456789"))
-            if rest[:1] in (">", "-", "*", "+"):
-                return head + "\\" + rest
-            if digits:
-                return head + rest[:digits] + "\\" + rest[digits:]
-            return head + rest
+            after_marker = True
+            if markers + spaces // 4 > MAX_NESTING:
+                fired.add("nesting")
+                cut = m.start() + (len(token) - 1 if token[0].isdigit() else 0)
+                return line[:cut] + "\\" + line[cut:]
         pos = m.end()
     return line
 

@@ -246,6 +246,18 @@ def test_code_is_left_alone():
     assert "<strong>bold</strong>" in html
 
 
+def test_indentation_alone_is_left_alone():
+    """Deeply indented lines (a diagram in an indented code block) nest nothing and
+    keep every space; only markers beyond MAX_NESTING levels are escaped."""
+    diagram = "    " + " " * 80 + "+----+\n    " + " " * 80 + "| 库 |"
+    rendered = render_markdown(diagram)
+    assert rendered.limited == ()
+    assert " " * 80 + "+----+" in str(rendered.html)
+    assert render_markdown("> " * MAX_NESTING + "x").limited == ()
+    assert render_markdown("- " * MAX_NESTING + "x").limited == ()
+    assert "nesting" in render_markdown("- " * (MAX_NESTING + 1) + "x").limited
+
+
 def test_an_unclosed_fence_is_text_not_a_trap():
     """A fence nothing closes is escaped into text, and the rest still renders."""
     rendered = render_markdown("```python\nprint(1)\n\n**after**")
