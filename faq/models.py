@@ -7,12 +7,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from manuals.audience import Audience, Visibility
 from manuals.models import Section
 
 
 class EntryVisibility(models.TextChoices):
-    PUBLIC = "public", _("Public")
-    INTERNAL = "internal", _("Internal (staff)")
+    """The manual's visibilities an entry may have (no groups: never restricted)."""
+
+    PUBLIC = Visibility.PUBLIC.value, Visibility.PUBLIC.label
+    INTERNAL = Visibility.INTERNAL.value, Visibility.INTERNAL.label
 
 
 class Category(models.Model):
@@ -31,11 +34,7 @@ class Category(models.Model):
 class EntryQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Public entries for everyone; internal ones for staff who read internal."""
-        from manuals.permissions import can_read_internal
-
-        if user.is_authenticated and (user.is_superuser or can_read_internal(user)):
-            return self
-        return self.filter(visibility=EntryVisibility.PUBLIC)
+        return self.filter(Audience.for_user(user).q(groups=False))
 
 
 class Entry(models.Model):

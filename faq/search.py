@@ -7,6 +7,7 @@ index task in the same transaction as every change, through the search outbox.
 
 from collections.abc import Iterable, Iterator
 
+from manuals.audience import ANONYMOUS, STAFF_ONLY
 from manuals.rendering import render_markdown
 from manuals.search.registry import (
     PUBLIC,
@@ -16,11 +17,9 @@ from manuals.search.registry import (
     Variant,
 )
 
-from .models import Entry, EntryVisibility
+from .models import Entry
 
 DOC_TYPE = "faq"
-# What any reader of internal content sees; the section builder uses the same key.
-STAFF_AUDIENCE = "internal:"
 
 
 def _squash(text: str) -> str:
@@ -34,9 +33,9 @@ def entry_document(entry: Entry) -> SearchDocument:
     only. The answer goes through the same rendering pipeline as sections, per
     audience, so a block directive never leaks internal text into public results.
     """
-    staff = _squash(render_markdown(entry.answer, STAFF_AUDIENCE).text)
-    if entry.visibility == EntryVisibility.PUBLIC:
-        public = _squash(render_markdown(entry.answer, PUBLIC).text)
+    staff = _squash(render_markdown(entry.answer, STAFF_ONLY.key).text)
+    if ANONYMOUS.sees(entry.visibility):
+        public = _squash(render_markdown(entry.answer, ANONYMOUS.key).text)
         if public == staff:
             variants = (Variant(frozenset({PUBLIC, STAFF}), entry.question, public),)
         else:

@@ -5,6 +5,7 @@ manuals never imports feedback; `FeedbackConfig.ready` connects these.
 
 from django.conf import settings
 
+from manuals.audience import ANONYMOUS
 from manuals.permissions import can_read_internal
 
 from . import services
@@ -34,7 +35,7 @@ def on_search_performed(
     normalized,
     results_count,
     user=None,
-    audience="public",
+    audience=ANONYMOUS.key,
     request=None,
     **kwargs,
 ):

@@ -17,6 +17,7 @@ from manuals.models import Section
 
 from .models import (
     ArticleFeedback,
+    Audience,
     DailySearchStats,
     DailySectionStats,
     Gap,
@@ -200,10 +201,10 @@ def daily_section_views(
 
 
 def daily_total_views(*, days: int) -> dict[str, list[int]]:
-    """Views per day over the period, per audience: {"public": [...], ...}."""
+    """Views per day over the period, per analytics audience (public, staff)."""
     day_list = period_days(days)
     since = day_list[0]
-    series = {"public": [0] * days, "internal": [0] * days}
+    series = {Audience.PUBLIC: [0] * days, Audience.INTERNAL: [0] * days}
     index = {d: i for i, d in enumerate(day_list)}
     rollup, raw_start = _split(since)
     rows = []

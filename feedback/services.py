@@ -12,6 +12,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from manuals.audience import Audience as ReaderAudience
 from manuals.models import Revision, Section
 
 from . import events
@@ -38,8 +39,12 @@ class RateLimited(PermissionDenied):
 
 
 def coarse_audience(audience: str) -> str:
-    """'public' or 'internal' from an audience key ('public', 'internal:1,2', ...)."""
-    return Audience.PUBLIC if audience == "public" else Audience.INTERNAL
+    """The analytics audience (public or staff) of a reader's audience key (or of
+    an analytics audience already)."""
+    if audience in Audience.values:
+        return audience
+    public = ReaderAudience.from_key(audience).is_public
+    return Audience.PUBLIC if public else Audience.INTERNAL
 
 
 def _require(allowed: bool) -> None:

@@ -31,7 +31,7 @@ from . import events, selectors, services
 from .charts import Series, line_chart
 from .events import visitor_id
 from .forms import AssignForm, InboxFilterForm, StatusForm, SurveyForm
-from .models import ArticleFeedback, GapKind, Reason, Status
+from .models import ArticleFeedback, Audience, GapKind, Reason, Status
 from .permissions import can_triage, can_view_reports
 from .tables import Link, Spark, Table, csv_response
 
@@ -152,7 +152,9 @@ def _survey(request, pk):
                 revision=revision,
                 user=request.user,
                 visitor="" if request.user.is_authenticated else visitor_id(request),
-                audience="internal" if request.user.is_authenticated else "public",
+                audience=Audience.INTERNAL
+                if request.user.is_authenticated
+                else Audience.PUBLIC,
                 helpful=data["helpful"],
                 rating=data["rating"],
                 reasons=data["reasons"],
@@ -297,13 +299,13 @@ def dashboard(request):
         open_feedback=selectors.feedback_inbox().count(),
         open_gaps=len(selectors.knowledge_gaps(user=request.user, days=30)),
         stale_count=selectors.stale_sections(user=request.user).count(),
-        views_30=sum(series["public"]) + sum(series["internal"]),
+        views_30=sum(series[Audience.PUBLIC]) + sum(series[Audience.INTERNAL]),
         searches_30=sum(search["searches"]),
         views_chart=line_chart(
             labels=_day_labels(day_list),
             series=[
-                Series(_("Staff"), series["internal"]),
-                Series(_("Public"), series["public"]),
+                Series(_("Staff"), series[Audience.INTERNAL]),
+                Series(_("Public"), series[Audience.PUBLIC]),
             ],
             title=_("Page views per day"),
         ),
@@ -646,8 +648,8 @@ def content(request):
         views_chart=line_chart(
             labels=_day_labels(selectors.period_days(days)),
             series=[
-                Series(_("Staff"), series["internal"]),
-                Series(_("Public"), series["public"]),
+                Series(_("Staff"), series[Audience.INTERNAL]),
+                Series(_("Public"), series[Audience.PUBLIC]),
             ],
             title=_("Page views per day"),
         ),

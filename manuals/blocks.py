@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit, directives, permissions
+from .audience import ANONYMOUS, takes_groups
 from .diff import side_by_side
 from .models import (
     AuditEntry,
@@ -22,7 +23,6 @@ from .models import (
     BlockDraft,
     BlockRevision,
     Section,
-    Visibility,
 )
 from .permissions import can_edit_block, can_publish_block
 from .rendering import plain_text, render_markdown
@@ -93,7 +93,7 @@ def create_block(
     block.full_clean(exclude=["head_revision", "published_revision"])
     _check(body, block.key)
     block.save()
-    if visibility == Visibility.RESTRICTED:
+    if takes_groups(visibility):
         block.groups.set(groups)
     revision = _new_revision(
         block, user=user, title=title, body=body, base=None, message=_("Created")
@@ -348,7 +348,7 @@ def impact(block: Block, revision: BlockRevision, *, user) -> Impact:
         rows = side_by_side(before, after)
     return Impact(
         following=sections.count(),
-        public=sections.filter(visibility=Visibility.PUBLIC).count(),
+        public=sections.filter(ANONYMOUS.q()).count(),
         sample=sample,
         rows=rows,
     )

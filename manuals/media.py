@@ -27,8 +27,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from .models import Block, BlockRevision, Media, Revision, Section
-from .permissions import audience_key, can_edit, can_read
-from .rendering import audience_sees
+from .permissions import Audience, can_edit, can_read
 
 # What browsers show and cannot run: no SVG (it carries scripts), no HTML.
 IMAGE_TYPES = {
@@ -203,9 +202,7 @@ def media_by_path(path: str) -> Media | None:
 def _block_readable(user, block: Block) -> bool:
     # The rule that decides whether a block's text shows in a rendered page: a
     # public block's picture shows in the public portal, like its text.
-    return audience_sees(
-        audience_key(user), block.visibility, [g.pk for g in block.groups.all()]
-    )
+    return Audience.for_user(user).sees_object(block)
 
 
 def media_audience(user, media: Media) -> str | None:

@@ -11,6 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+# The vocabulary lives with the audience rule; importable from here as it always was.
+from .audience import VISIBILITY_RANK, Audience, Visibility  # noqa: F401
+
 
 class Kind(models.TextChoices):
     MANUAL = "manual", _("Manual")
@@ -23,20 +26,6 @@ class Kind(models.TextChoices):
     BEST_PRACTICE = "best_practice", _("Best practice")
     SCENARIO = "scenario", _("Scenario script")
     ARTICLE = "article", _("Article")
-
-
-class Visibility(models.TextChoices):
-    PUBLIC = "public", _("Public")
-    INTERNAL = "internal", _("Internal (staff)")
-    RESTRICTED = "restricted", _("Restricted to groups")
-
-
-# Narrower visibility ranks higher; a section is never wider than its parent.
-VISIBILITY_RANK = {
-    Visibility.PUBLIC: 0,
-    Visibility.INTERNAL: 1,
-    Visibility.RESTRICTED: 2,
-}
 
 
 class Tag(models.Model):
@@ -61,19 +50,13 @@ class SectionQuerySet(MP_NodeQuerySet):
         the trash (what the trash page may list to editors).
         """
         live = self if include_trash else self.filter(in_trash=False)
-        if user.is_superuser:
-            return live
-        if not user.is_authenticated or not user.has_perm("manuals.view_internal"):
-            return live.filter(visibility=Visibility.PUBLIC)
-        # A subquery rather than a join: no DISTINCT, so ordering and LIMIT can use
-        # the indexes (a join + DISTINCT made PostgreSQL sort every section).
+        audience = Audience.for_user(user)
+        if audience.level != Audience.STAFF:
+            return live.filter(audience.q())
         restricted_ids = Section.groups.through.objects.filter(
-            group__in=user.groups.all()
+            group__in=audience.group_ids
         ).values("section_id")
-        return live.filter(
-            models.Q(visibility__in=[Visibility.PUBLIC, Visibility.INTERNAL])
-            | models.Q(visibility=Visibility.RESTRICTED, pk__in=restricted_ids)
-        )
+        return live.filter(audience.q(restricted_ids=restricted_ids))
 
     def visible_to(self, user):
         """What `user` may see in the tree: readable, and published unless an editor."""

@@ -1,98 +1,42 @@
 """Permission questions as small named functions for views, services and selectors.
 
 Roles are Django groups (see kbsite.roles); these functions only ask for permissions,
-so a deployment can grant them to any group it likes.
+so a deployment can grant them to any group it likes. What a visibility lets a
+reader see is `Audience` (manuals.audience, re-exported here): every check below
+that concerns visibility asks it.
 """
 
-from dataclasses import dataclass
+from .audience import (
+    Audience,
+    load_permissions,
+    narrower,
+    reads_internal,
+    user_group_ids,
+)
+from .models import Section
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db.models import IntegerField, Value
-
-from .models import VISIBILITY_RANK, Section, Visibility
+__all__ = [
+    "Audience",
+    "audience_key",
+    "can_create",
+    "can_delete",
+    "can_edit",
+    "can_edit_block",
+    "can_publish",
+    "can_publish_block",
+    "can_read",
+    "can_read_block",
+    "can_read_internal",
+    "can_restore",
+    "can_view_audit",
+    "load_permissions",
+    "narrower",
+    "user_group_ids",
+]
 
 
 def can_read_internal(user) -> bool:
-    return user.is_active and user.has_perm("manuals.view_internal")
-
-
-def _permissions_query(user_id):
-    """(app_label, codename, None) per permission of the user's own, and
-    (app_label or None, codename or None, group id) per permission of each group
-    (a group without permissions still gives its id)."""
-    user_model = get_user_model()
-    groups_field = user_model._meta.get_field("groups")
-    membership = groups_field.remote_field.through
-    user_field = groups_field.m2m_field_name()
-    perms_query = user_model._meta.get_field("user_permissions").related_query_name()
-    direct = (
-        Permission.objects.filter(**{f"{perms_query}__pk": user_id})
-        .order_by()
-        .values_list(
-            "content_type__app_label",
-            "codename",
-            Value(None, output_field=IntegerField()),
-        )
-    )
-    through_groups = (
-        membership.objects.filter(**{f"{user_field}_id": user_id})
-        .order_by()
-        .values_list(
-            "group__permissions__content_type__app_label",
-            "group__permissions__codename",
-            "group_id",
-        )
-    )
-    return direct.union(through_groups, all=True)
-
-
-@dataclass(frozen=True)
-class UserPermissions:
-    """What one query tells about a user: own and group permissions, group ids."""
-
-    own: frozenset[str]
-    through_groups: frozenset[str]
-    group_ids: frozenset[int]
-
-
-def load_permissions(user) -> UserPermissions:
-    """The user's permissions and group ids in one query, asked once per request
-    and kept on the user (kbsite.auth.KBModelBackend answers from it)."""
-    found = getattr(user, "_kb_permissions", None)
-    if found is not None:
-        return found
-    own, through_groups, group_ids = set(), set(), set()
-    if user.is_authenticated:
-        for app_label, codename, group_id in _permissions_query(user.pk):
-            if group_id is None:
-                own.add(f"{app_label}.{codename}")
-                continue
-            group_ids.add(group_id)
-            if codename is not None:
-                through_groups.add(f"{app_label}.{codename}")
-    found = UserPermissions(
-        frozenset(own), frozenset(through_groups), frozenset(group_ids)
-    )
-    user._kb_permissions = found
-    return found
-
-
-def user_group_ids(user) -> frozenset[int]:
-    """The ids of the user's groups, asked once per request and kept on the user."""
-    if not user.is_authenticated:
-        return frozenset()
-    return load_permissions(user).group_ids
-
-
-def _visibility_allows(user, section: Section, group_ids: frozenset[int]) -> bool:
-    if section.visibility == Visibility.PUBLIC:
-        return True
-    if not can_read_internal(user):
-        return False
-    if section.visibility == Visibility.INTERNAL:
-        return True
-    return bool(group_ids & {g.pk for g in section.groups.all()})
+    return reads_internal(user)
 
 
 def can_read(user, section: Section, ancestors=None, *, include_trash=False) -> bool:
@@ -117,8 +61,8 @@ def can_read(user, section: Section, ancestors=None, *, include_trash=False) -> 
         s.published_revision_id is None for s in [*ancestors, section]
     ):
         return False
-    group_ids = user_group_ids(user)
-    return all(_visibility_allows(user, s, group_ids) for s in [*ancestors, section])
+    audience = Audience.for_user(user)
+    return all(audience.sees_object(s) for s in [*ancestors, section])
 
 
 def can_edit(user, section: Section | None = None) -> bool:
@@ -162,35 +106,11 @@ def can_read_block(user, block) -> bool:
         return True
     if not can_read_internal(user):
         return False
-    if not audience_sees(
-        audience_key(user), block.visibility, [g.pk for g in block.groups.all()]
-    ):
+    if not Audience.for_user(user).sees_object(block):
         return False
     return block.published_revision_id is not None or can_edit_block(user)
 
 
 def audience_key(user) -> str:
-    """A cache key naming what `user` may see: 'public', 'internal' or groups."""
-    if user.is_superuser:
-        return "all"
-    if not user.is_authenticated or not can_read_internal(user):
-        return "public"
-    return "internal:" + ",".join(map(str, sorted(user_group_ids(user))))
-
-
-def narrower(a: str, b: str) -> str:
-    """The narrower of two visibilities."""
-    return a if VISIBILITY_RANK[a] >= VISIBILITY_RANK[b] else b
-
-
-def audience_sees(audience: str, visibility: str, group_ids) -> bool:
-    """May `audience` (see audience_key) see something of `visibility` restricted to
-    `group_ids`?"""
-    if audience == "all" or visibility == Visibility.PUBLIC:
-        return True
-    if not audience.startswith("internal:"):
-        return False
-    if visibility == Visibility.INTERNAL:
-        return True
-    mine = {int(g) for g in audience.split(":", 1)[1].split(",") if g}
-    return bool(mine & set(group_ids))
+    """The cache key of what `user` may see (Audience.for_user(user).key)."""
+    return Audience.for_user(user).key

@@ -18,15 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import audit, directives, permissions
+from .audience import clamp_to_parent, takes_groups
 from .models import (
-    VISIBILITY_RANK,
     AuditEntry,
     Draft,
     Kind,
     Revision,
     Section,
     Tag,
-    Visibility,
 )
 from .signals import sections_changed
 
@@ -147,16 +146,12 @@ def _clamp_subtree(section: Section) -> None:
         if parent_path not in allowed:
             allowed[node.path] = (node.visibility, {g.pk for g in node.groups.all()})
             continue
-        p_vis, p_groups = allowed[parent_path]
-        vis, groups = node.visibility, {g.pk for g in node.groups.all()}
-        if VISIBILITY_RANK[vis] < VISIBILITY_RANK[p_vis]:
-            vis, groups = p_vis, set(p_groups)
-        elif vis == Visibility.RESTRICTED and p_vis == Visibility.RESTRICTED:
-            groups = (groups & p_groups) or set(p_groups)
+        own = {g.pk for g in node.groups.all()}
+        vis, groups = clamp_to_parent(allowed[parent_path], (node.visibility, own))
         if vis != node.visibility:
             node.visibility = vis
             node.save(update_fields=["visibility"])
-        if vis == Visibility.RESTRICTED and groups != {g.pk for g in node.groups.all()}:
+        if takes_groups(vis) and groups != own:
             node.groups.set(groups)
         allowed[node.path] = (vis, groups)
 
@@ -456,7 +451,7 @@ def update_section_settings(
     section.review_by = review_by
     section.full_clean(exclude=["path", "depth", "numchild", "title", "slug"])
     section.save(update_fields=["kind", "visibility", "owner", "review_by"])
-    section.groups.set(groups if visibility == Visibility.RESTRICTED else [])
+    section.groups.set(groups if takes_groups(visibility) else [])
     section.tags.set(
         [
             Tag.objects.get_or_create(name=name.strip()[:50])[0]

@@ -14,11 +14,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from .. import hooks
-from ..models import Kind, Section, Visibility
+from ..audience import ANONYMOUS
+from ..models import Kind, Section
 from ..permissions import can_read
 from ..rendering import Rendered, plain_text, render_markdown, render_revision
 
-PUBLIC = "public"
+PUBLIC = ANONYMOUS.key  # the one audience everything here is rendered for
 # Containers, listed as categories rather than as articles.
 CONTAINER_KINDS = frozenset({Kind.MANUAL, Kind.CHAPTER})
 SECTION_FIELDS = (
@@ -42,9 +43,7 @@ def anonymous():
 def candidates():
     """Public, published, live sections; `PublicTree` drops those under hidden ones."""
     return Section.objects.filter(
-        visibility=Visibility.PUBLIC,
-        in_trash=False,
-        published_revision__isnull=False,
+        ANONYMOUS.q(), in_trash=False, published_revision__isnull=False
     )
 
 
@@ -116,11 +115,7 @@ def public_section(pk: int) -> tuple[Section, list[Section]] | None:
 def public_children(section: Section) -> list[Section]:
     return list(
         Section.objects.get_children(section)
-        .filter(
-            visibility=Visibility.PUBLIC,
-            in_trash=False,
-            published_revision__isnull=False,
-        )
+        .filter(ANONYMOUS.q(), in_trash=False, published_revision__isnull=False)
         .only(*SECTION_FIELDS)
         .order_by("path")
     )
@@ -224,7 +219,7 @@ def public_faq(*, render: bool = True) -> list[FaqCategory]:
     if model is None:
         return []
     categories: dict[int | None, FaqCategory] = {}
-    entries = model.objects.filter(visibility=PUBLIC).select_related("category")
+    entries = model.objects.filter(ANONYMOUS.q()).select_related("category")
     for entry in entries:
         cat = entry.category
         key = cat.pk if cat else None
@@ -243,7 +238,7 @@ def public_faq(*, render: bool = True) -> list[FaqCategory]:
 
 def has_public_faq() -> bool:
     model = faq_model()
-    return model is not None and model.objects.filter(visibility=PUBLIC).exists()
+    return model is not None and model.objects.filter(ANONYMOUS.q()).exists()
 
 
 def public_faq_category(key: str) -> FaqCategory | None:
@@ -260,7 +255,7 @@ def public_faq_entry_ids() -> dict[int, str]:
         return {}
     return {
         pk: str(cat) if cat is not None else "other"
-        for pk, cat in model.objects.filter(visibility=PUBLIC).values_list(
+        for pk, cat in model.objects.filter(ANONYMOUS.q()).values_list(
             "pk", "category_id"
         )
     }

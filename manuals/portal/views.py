@@ -124,7 +124,7 @@ def search(request):
             normalized=parsed.normalized,
             results_count=results.total,
             user=selectors.anonymous(),
-            audience="public",
+            audience=selectors.PUBLIC,
             request=request,
         )
     context = pages.base_context(

@@ -10,9 +10,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..audience import Audience
+
 # Audience levels a document variant can serve. A search runs for one level.
-PUBLIC = "public"
-STAFF = "staff"
+PUBLIC = Audience.PUBLIC
+STAFF = Audience.STAFF
 # The value of `restricted_to` for a document anyone of its audience may read.
 OPEN = "open"
 

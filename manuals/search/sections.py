@@ -2,37 +2,20 @@
 
 from collections.abc import Iterable, Iterator
 
-from ..models import VISIBILITY_RANK, Section, Visibility
+from ..audience import ANONYMOUS, STAFF_ONLY, effective_visibility, takes_groups
+from ..models import Section
 from ..rendering import render_revision
 from .registry import PUBLIC, STAFF, DocumentBuilder, SearchDocument, Variant
 
-# The rendering audience for staff text: what any reader of internal sections sees.
-STAFF_AUDIENCE = "internal:"
+# The rendering audience for staff text: what any reader of internal sections sees
+# (restricted blocks are left out; a restricted document is restricted as a whole).
+STAFF_AUDIENCE = STAFF_ONLY.key
 BATCH = 500
 
 
 def _squash(text: str) -> str:
     """Plain text with runs of whitespace as one space: smaller, better snippets."""
     return " ".join(text.split())
-
-
-def _effective(chain: list[Section]) -> tuple[str, tuple[int, ...]]:
-    """Narrowest visibility along root..section, and the groups allowed when restricted.
-
-    The services keep children no wider than parents, so this normally equals the
-    section's own visibility; computing it anyway mirrors `permissions.can_read`.
-    """
-    visibility = Visibility.PUBLIC
-    groups: set[int] | None = None
-    for node in chain:
-        if VISIBILITY_RANK[node.visibility] > VISIBILITY_RANK[visibility]:
-            visibility = node.visibility
-        if node.visibility == Visibility.RESTRICTED:
-            ids = {g.pk for g in node.groups.all()}
-            groups = ids if groups is None else groups & ids
-    if visibility != Visibility.RESTRICTED:
-        return visibility, ()
-    return visibility, tuple(sorted(groups or ()))
 
 
 class SectionDocumentBuilder(DocumentBuilder):
@@ -80,12 +63,12 @@ class SectionDocumentBuilder(DocumentBuilder):
             yield self.document(section, [*chain, section])
 
     def document(self, section: Section, chain: list[Section]) -> SearchDocument:
-        visibility, group_ids = _effective(chain)
+        visibility, group_ids = effective_visibility(chain)
         revision = section.published_revision
         staff_text = _squash(render_revision(revision, STAFF_AUDIENCE).text)
         title = revision.title
-        if visibility == Visibility.PUBLIC:
-            public_text = _squash(render_revision(revision, PUBLIC).text)
+        if ANONYMOUS.sees(visibility):
+            public_text = _squash(render_revision(revision, ANONYMOUS.key).text)
             if public_text == staff_text:
                 variants = (Variant(frozenset({PUBLIC, STAFF}), title, public_text),)
             else:
@@ -103,7 +86,7 @@ class SectionDocumentBuilder(DocumentBuilder):
             kind=section.kind,
             manual=str(root.pk),
             tags=tuple(sorted(t.name for t in section.tags.all())),
-            restricted=visibility == Visibility.RESTRICTED,
+            restricted=takes_groups(visibility),
             group_ids=group_ids,
             updated=section.published_at or section.updated,
             url=section.get_absolute_url(),

@@ -10,13 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Kind, Section, Tag
-from ..permissions import can_read_internal, user_group_ids
 from . import get_search_backend
 from .backends.base import Audience, CheckReport, SearchRequest, SearchResults
 from .models import IndexTask
 from .outbox import apply_all, build_documents, enqueue, retry_delay, unpark
 from .query import ParsedQuery, parse_query, same_text
-from .registry import PUBLIC, STAFF, builders, document_key
+from .registry import builders, document_key
 
 
 def kinds() -> frozenset[str]:
@@ -28,12 +27,8 @@ PER_PAGE = 10
 
 
 def audience_for(user) -> Audience:
-    """The audience a user searches as; mirrors permissions.can_read."""
-    if user.is_superuser and user.is_active:
-        return Audience(level="all")
-    if user.is_authenticated and can_read_internal(user):
-        return Audience(level=STAFF, group_ids=frozenset(user_group_ids(user)))
-    return Audience(level=PUBLIC)
+    """The audience a user searches as: the one pages are read as."""
+    return Audience.for_user(user)
 
 
 def parse(raw: str | None) -> ParsedQuery:

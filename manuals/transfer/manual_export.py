@@ -19,7 +19,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from ..models import Section, Visibility
+from ..audience import AUDIENCE_NAMES, takes_groups
+from ..models import Section
 from . import markdown_io
 
 UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -40,12 +41,9 @@ def file_stem(order: int, section: Section) -> str:
     return f"{order:02d}-{name[:60]}"
 
 
-# --visibility: which sections an export may contain, widest first.
-AUDIENCES = {
-    "public": [Visibility.PUBLIC],
-    "internal": [Visibility.PUBLIC, Visibility.INTERNAL],
-    "all": [Visibility.PUBLIC, Visibility.INTERNAL, Visibility.RESTRICTED],
-}
+# --visibility: whose sections an export may contain (the public's; staff's, no
+# restricted group; everyone's).
+AUDIENCES = AUDIENCE_NAMES
 
 
 def exported_revision(section: Section, *, drafts: bool):
@@ -67,7 +65,7 @@ def section_meta(section: Section, order: int, *, drafts: bool = True) -> dict:
         "order": order,
         "published": bool(head) and section.published_revision_id == head.pk,
     }
-    if section.visibility == Visibility.RESTRICTED:
+    if takes_groups(section.visibility):
         meta["groups"] = sorted(g.name for g in section.groups.all())
     return meta
 
@@ -76,7 +74,7 @@ def export_manual(
     out,
     *,
     roots: list[Section],
-    visibility: str = "internal",
+    visibility: str = "internal",  # a key of AUDIENCES
     drafts: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> ManualExportReport:
@@ -92,7 +90,7 @@ def export_manual(
             _("Unknown visibility: %(v)s (public, internal or all).")
             % {"v": visibility}
         )
-    allowed = AUDIENCES[visibility]
+    audience = AUDIENCES[visibility]
     out = Path(out)
     as_zip = out.suffix.lower() == ".zip"
     if not as_zip and out.exists() and any(out.iterdir()):
@@ -103,7 +101,7 @@ def export_manual(
     for root in roots:
         nodes += list(
             Section.objects.get_tree(root)
-            .filter(in_trash=False, visibility__in=allowed)
+            .filter(audience.q(groups=False), in_trash=False)
             .select_related("head_revision", "published_revision")
             .prefetch_related("tags", "groups")
         )

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from feedback import events
 from feedback.models import PageView, SearchEvent
+from manuals.audience import Audience
 from manuals.signals import search_performed
 
 
@@ -17,7 +18,7 @@ def send_search(user, query, count, *, request=None, normalized=None):
         normalized=normalized or query.lower(),
         results_count=count,
         user=user,
-        audience="staff" if user.is_authenticated else "public",
+        audience=Audience.for_user(user).key,  # as the search views send it
         request=request,
     )
 

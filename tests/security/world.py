@@ -21,8 +21,7 @@ from feedback.permissions import can_view_reports
 from manuals import blocks, collaboration, services
 from manuals import models as manual_models
 from manuals.models import BlockDraft, Kind, Visibility
-from manuals.permissions import audience_key, can_delete, can_edit, can_read
-from manuals.rendering import audience_sees
+from manuals.permissions import Audience, can_delete, can_edit, can_read
 from manuals.transfer.importer import PendingImage, Plan, PlanNode, apply
 from tests.factories import make_admin, make_section, make_user
 
@@ -107,9 +106,7 @@ def readable_if_not_trashed(user, section) -> bool:
 
 
 def block_visible(user, block) -> bool:
-    return audience_sees(
-        audience_key(user), block.visibility, [g.pk for g in block.groups.all()]
-    )
+    return Audience.for_user(user).sees_object(block)
 
 
 def _fresh(user):

@@ -9,26 +9,15 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ...audience import Audience
 from ..query import ParsedQuery
-from ..registry import PUBLIC, STAFF, SearchDocument
+from ..registry import SearchDocument
+
+__all__ = ["Audience"]  # who searches: the manual's one audience (manuals.audience)
 
 
 class IndexBusy(Exception):
     """Another process held the index's write lock for longer than the timeout."""
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who searches: 'public', 'staff' (with their groups) or 'all' (superusers)."""
-
-    level: str = PUBLIC
-    group_ids: frozenset[int] = frozenset()
-
-    @property
-    def key(self) -> str:
-        if self.level == STAFF:
-            return "internal:" + ",".join(map(str, sorted(self.group_ids)))
-        return self.level
 
 
 @dataclass
