@@ -10,9 +10,9 @@ text it is given first passes structural guards (`_defuse`, `_InlineBudget`) tha
 bound nesting, block sizes and inline work; `validate_body_size` is the one limit on
 how long a body may be, used by every way text gets in.
 
-Audiences are strings: "public", "internal:<group ids>" (staff, and the restricted
-groups they belong to) and "all" (superusers); `permissions.audience_key` names a
-user's.
+Audiences are named by their key (`permissions.Audience.key`: "public",
+"internal:<group ids>" for staff and the restricted groups they belong to, "all" for
+superusers), which is also what renderings are cached under.
 """
 
 import bisect
@@ -36,7 +36,7 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from .permissions import audience_key
+from .permissions import Audience, audience_key
 
 logger = logging.getLogger(__name__)
 
@@ -597,18 +597,6 @@ DIRECTIVE = re.compile(r"\{\{[ \t]*block:([A-Za-z0-9_-]+)(?:@(\d+))?[ \t]*\}\}")
 MAX_BLOCK_DEPTH = 5
 
 
-def audience_sees(audience: str, visibility: str, group_ids) -> bool:
-    """May `audience` see something of `visibility` restricted to `group_ids`?"""
-    if audience == "all" or visibility == "public":
-        return True
-    if not audience.startswith("internal:"):
-        return False
-    if visibility == "internal":
-        return True
-    mine = {int(g) for g in audience.split(":", 1)[1].split(",") if g}
-    return bool(mine & set(group_ids))
-
-
 class _BlockResolver:
     """Every block a text reaches, fetched one nesting level per query batch, so a page
     embedding twenty blocks costs what a page embedding two does."""
@@ -696,7 +684,7 @@ def _expand(text, audience, editor, depth, stack, deps, resolver, budget):
             return placeholder(_("%(directive)s: there is no such block") % where)
         deps[block.pk] = block.published_revision_id
         groups = [g.pk for g in block.groups.all()]
-        if not audience_sees(audience, block.visibility, groups):
+        if not Audience.from_key(audience).sees(block.visibility, groups):
             return ""
         if number:
             revision = resolver.pinned.get((key, int(number)))
