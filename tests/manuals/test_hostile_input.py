@@ -10,6 +10,7 @@ must never block the next one.
 """
 
 import logging
+import re
 import time
 from io import StringIO
 from itertools import pairwise
@@ -393,6 +394,8 @@ def test_section_forms_refuse_a_body_over_the_limit(
     assert Section.objects.get(pk=section.pk).head_revision_id == before
     form_page = publisher_client.get(reverse("manuals:edit", kwargs={"pk": section.pk}))
     assert 'maxlength="1000"' in form_page.content.decode()
+    help_text = form_page.content.decode().split('class="kb-help">')[1]
+    assert re.search(r"^[^<]*1,?000", help_text)  # "At most 1,000 characters."
 
 
 def test_preview_and_autosave_refuse_a_body_over_the_limit(
