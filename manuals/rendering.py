@@ -218,8 +218,8 @@ def validate_body_size(text: str | None) -> None:
 MAX_NESTING = 12  # list and quote levels one line may open
 MAX_BLOCK_LINES = 200  # lines in one block (text between blank lines) ...
 MAX_BLOCK_CHARS = 20_000  # ... and characters, unless it is a single line
-MAX_BLOCKS = 8_000  # blocks, and elements (lines, table cells, headings): the
-MAX_ELEMENTS = 20_000  # rest of the text is shown as plain text
+MAX_BLOCKS = 6_000  # blocks, and elements (lines, table cells, headings): the
+MAX_ELEMENTS = 16_000  # rest of the text is shown as plain text
 MAX_FENCED_BLOCKS = 500
 MAX_HTML_MARKDOWN = 200  # elements with markdown="1" (embedded blocks add one each)
 MAX_HTML_DEPTH = 50  # HTML nesting around them
@@ -279,9 +279,12 @@ def _defuse(text: str) -> tuple[str, set[str]]:
     # MAX_ELEMENTS of them (or MAX_BLOCKS blocks) the rest is shown as plain text.
     elements, kept = 0, len(blocks)
     for index, block in enumerate(blocks):
-        # Headings and admonitions (at any depth) cost about three times a line.
-        heavy = block.count("\n#") + block.startswith("#") + block.count("!!!")
-        elements += block.count("\n") + 1 + block.count("|") + 2 * heavy
+        # Headings (# or setext =) and admonitions cost about three times a line,
+        # rules twice.
+        heavy = block.count("\n#") + block.startswith("#") + block.count("\n=")
+        heavy += block.count("!!!")
+        rules = sum(block.count(f"\n{r}") for r in ("***", "---", "___"))
+        elements += block.count("\n") + 1 + block.count("|") + 2 * heavy + rules
         if elements > MAX_ELEMENTS or index >= MAX_BLOCKS:
             kept = index
             break
@@ -435,7 +438,7 @@ def _inline_cost(text: str) -> float | None:
     size = len(text)
     specials = sum(text.count(c) for c in _INLINE_SPECIALS)
     # Per pattern tried, per match, and the string rebuilt at every match.
-    cost = 15 + 10 * specials + 1e-4 * specials * size
+    cost = 25 + 10 * specials + 1e-4 * specials * size
     if text.count("*") + text.count("_") > MAX_EMPHASIS_DEPTH:
         if _emphasis_depth(text) > MAX_EMPHASIS_DEPTH:
             return None
