@@ -20,7 +20,7 @@ import mammoth
 from django.utils.translation import gettext as _
 
 from ..media import IMAGE_TYPES, MediaRejected, check_image
-from .importer import PendingImage, Plan, PlanNode
+from .plan import PendingImage, Plan, PlanNode
 from .problems import WARNING, Problem
 
 # Fixed width, so no placeholder is the prefix of another.

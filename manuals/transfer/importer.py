@@ -10,7 +10,7 @@ them) and import the rest.
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -31,82 +31,17 @@ from ..rendering import (
     body_limit,
     validate_body_size,
 )
-from . import markdown_io
+from . import docx_import, markdown_io
+from .plan import PendingImage, Plan, PlanNode
 from .problems import WARNING, ImportFailed, ImportProblem, Problem
+
+__all__ = ["PendingImage", "Plan", "PlanNode", "apply", "check", "read_source"]
 
 MAX_ZIP_ENTRIES = 5000
 # A character is at most 4 bytes in the encodings we read (UTF-8, UTF-16, GB18030):
 # a bigger file holds more than KB_MAX_BODY_CHARS and is refused without reading it.
 MAX_FILE_BYTES_PER_CHAR = 4
 MAX_FRONT_MATTER_BYTES = 64 * 1024
-
-
-@dataclass
-class PendingImage:
-    """An image from a Word file, saved under MEDIA_ROOT/imports/ when applied."""
-
-    placeholder: str
-    data: bytes
-    extension: str
-
-
-@dataclass
-class PlanNode:
-    title: str
-    body: str = ""
-    kind: str = Kind.ARTICLE
-    visibility: str = Visibility.INTERNAL
-    slug: str = ""
-    tags: list[str] = field(default_factory=list)
-    groups: list[str] = field(default_factory=list)
-    order: int | None = None
-    published: bool = True
-    file: str = ""
-    line: int | None = None
-    body_line: int = 1
-    key_lines: dict = field(default_factory=dict)
-    images: list[PendingImage] = field(default_factory=list)
-    children: list["PlanNode"] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-
-    def walk(self) -> Iterator["PlanNode"]:
-        yield self
-        for child in self.children:
-            yield from child.walk()
-
-    @property
-    def kind_label(self) -> str:
-        """The kind as the interface names it (an unknown value as written)."""
-        return Kind(self.kind).label if self.kind in Kind.values else self.kind
-
-    @property
-    def visibility_label(self) -> str:
-        if self.visibility in Visibility.values:
-            return Visibility(self.visibility).label
-        return self.visibility
-
-
-@dataclass
-class Plan:
-    roots: list[PlanNode] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    checked: bool = False
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
-
-    def nodes(self) -> Iterator[PlanNode]:
-        for root in self.roots:
-            yield from root.walk()
-
-    @property
-    def count(self) -> int:
-        return sum(1 for _n in self.nodes())
 
 
 @dataclass
@@ -122,7 +57,6 @@ class ImportResult:
 def read_source(path, *, split_level: int = 2, name: str = "") -> Plan:
     """Read a .md file, a folder of .md files, a .zip of them, a .docx or a folder
     of .docx files into a plan. `name` is how files are named in the report."""
-    from . import docx_import
 
     path = Path(path)
     label = name or path.name
