@@ -186,7 +186,9 @@ def schedule_publication(
 def publish_due(*, section: Section | None = None, now=None) -> int:
     """Publish every scheduled revision whose time has come; returns how many.
 
-    Run by `manage.py publish_scheduled` from cron, and lazily when a section is read.
+    Run by `manage.py publish_scheduled`: from cron, or as a worker (`--every`),
+    which `make run` starts beside the development server. Reading a section never
+    publishes: the read path takes no write locks.
     """
     now = now or timezone.now()
     due = ScheduledPublication.objects.filter(done_at__isnull=True, publish_at__lte=now)

@@ -8,12 +8,12 @@ process, even with a per-process cache.
 """
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Min, Subquery, Value
+from django.db.models import Count, Max, Subquery, Value
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from . import selectors
-from .models import AuditEntry, ScheduledPublication
+from .models import AuditEntry
 from .permissions import audience_key, can_edit
 
 # Bounds staleness for changes made behind the services' back (e.g. the Django admin).
@@ -67,15 +67,6 @@ def page_navigation(user, section=None, ancestors=(), *, stamp=None) -> dict:
         prev, nxt = selectors.previous_next(user, section) if section else (None, None)
         tree = selectors.sidebar_tree(user, section, list(ancestors))
         navigation = {
-            # When a scheduled revision of this section falls due (scheduling writes
-            # an audit entry, so this is current): the page publishes it lazily.
-            "publish_due_at": (
-                ScheduledPublication.objects.filter(
-                    section=section, done_at__isnull=True
-                ).aggregate(at=Min("publish_at"))["at"]
-                if section
-                else None
-            ),
             "sidebar_html": render_to_string("includes/tree.html", {"nodes": tree}),
             "prev_section": prev,
             "next_section": nxt,

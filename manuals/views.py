@@ -112,13 +112,8 @@ def section_detail(request, pk, slug=None):
     stamp = change_stamp()
     section, ancestors = _section_or_404(request, pk, stamp=stamp)
     navigation = page_navigation(request.user, section, ancestors, stamp=stamp)
-    due_at = navigation["publish_due_at"]
-    if due_at and due_at <= timezone.now():
-        # A scheduled revision fell due and no cron has published it yet.
-        collaboration.publish_due(section=section)
-        stamp = change_stamp()
-        section, ancestors = _section_or_404(request, pk, stamp=stamp)
-        navigation = page_navigation(request.user, section, ancestors, stamp=stamp)
+    # Reading never writes: scheduled revisions are published by one scheduled path
+    # (manage.py publish_scheduled, which `make run` starts beside the server).
     if slug != (section.slug or None):
         # Ids make URLs stable; an old or missing slug goes to the canonical address
         # (keeping the query, so ?draft=1 survives).

@@ -296,9 +296,12 @@ def test_editor_cannot_approve(doc, editor):
 # Scheduled publishing -------------------------------------------------------------
 
 
-def test_scheduled_publish_by_command_and_lazily(doc, publisher, agent, client):
-    """A revision scheduled for later is published by the cron command, or when
-    someone opens the section after its time."""
+def test_scheduled_publish_by_the_command_never_by_a_read(
+    doc, publisher, agent, client
+):
+    """A revision scheduled for later is published by the scheduled command once
+    its time has come; a reader opening the section meanwhile publishes nothing
+    (reading takes no write locks) and reads the published revision."""
     base = _head(doc)
     new = services.save_revision(
         doc,
@@ -325,8 +328,13 @@ def test_scheduled_publish_by_command_and_lazily(doc, publisher, agent, client):
         publish_at=timezone.now() - datetime.timedelta(minutes=1)
     )
     client.force_login(agent)
-    assert "SCHEDULED" in client.get(doc.get_absolute_url()).content.decode()
+    assert "SCHEDULED" not in client.get(doc.get_absolute_url()).content.decode()
+    assert Section.objects.get(pk=doc.pk).published_revision == base
+    out = StringIO()
+    call_command("publish_scheduled", "--every", "0.01", "--runs", "2", stdout=out)
+    assert "Published 1" in out.getvalue()
     assert Section.objects.get(pk=doc.pk).published_revision == new
+    assert "SCHEDULED" in client.get(doc.get_absolute_url()).content.decode()
     assert call_command("publish_scheduled", stdout=StringIO()) is None
 
 
