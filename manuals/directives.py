@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 
-from .models import Block, BlockUsage, Visibility
+from .audience import ANONYMOUS
+from .models import Block, BlockUsage
 from .rendering import DIRECTIVE, MAX_BLOCK_DEPTH, MAX_EMBEDDED_BLOCKS
 
 # Problems listed for one text; a text with more gets a count of the rest.
@@ -174,7 +175,7 @@ def non_public_blocks(text: str) -> list[str]:
         for found in Block.objects.filter(key__in=keys).select_related(
             "published_revision"
         ):
-            if found.visibility != Visibility.PUBLIC:
+            if not ANONYMOUS.sees(found.visibility):
                 hidden.add(found.key)
             elif found.published_revision:
                 pending.append(found.published_revision.body)

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
+from .audience import takes_groups
 from .models import Kind, Revision, Section, Visibility
 from .rendering import body_limit, validate_body_size
 
@@ -90,7 +91,7 @@ class SectionSettingsForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("visibility") == Visibility.RESTRICTED and not data.get("groups"):
+        if takes_groups(data.get("visibility")) and not data.get("groups"):
             self.add_error(
                 "groups", _("Choose at least one group for a restricted section.")
             )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import collaboration, directives, selectors, services
+from .audience import ANONYMOUS, takes_groups
 from .diff import side_by_side
 from .forms import MoveForm, RevisionForm, SectionCreateForm, SectionSettingsForm
 from .kinds import starting_bodies, starting_body
@@ -59,7 +60,7 @@ def _section_and_ancestors(pk):
 def _load_section(pk):
     section, ancestors = _section_and_ancestors(pk)
     chain = [*ancestors, section]
-    if any(s.visibility == Visibility.RESTRICTED for s in chain):
+    if any(takes_groups(s.visibility) for s in chain):
         # Groups matter only on restricted sections: one query, and only then.
         prefetch_related_objects(chain, "groups")
     return section, ancestors
@@ -279,7 +280,7 @@ def section_edit(request, pk):
 def _warn_public_embeds(request, section, body) -> None:
     """Tell the editor when a public section embeds blocks the public cannot see."""
     hidden = directives.non_public_blocks(body)
-    if section.visibility == "public" and hidden:
+    if ANONYMOUS.sees(section.visibility) and hidden:
         message = _(
             "This public section embeds blocks the public cannot see (%(keys)s); "
             "public readers will not see their text."

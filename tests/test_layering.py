@@ -108,9 +108,7 @@ def _cycles(graph) -> list[list[str]]:
 
 def test_no_import_cycles_between_our_modules():
     cycles = _cycles(_graph())
-    assert not cycles, "import cycles:\n" + "\n".join(
-        " <-> ".join(c) for c in cycles
-    )
+    assert not cycles, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in cycles)
 
 
 def test_no_app_imports_the_project_package():
@@ -131,3 +129,62 @@ def test_the_checker_sees_a_cycle():
         ["a", "b", "c"]
     ]
     assert "manuals.models" in _graph()["manuals.permissions"]
+
+
+# --- one audience rule -------------------------------------------------------------
+
+VISIBILITY_WORDS = {"public", "internal", "restricted"}
+# Where visibility may be compared: the rule itself, and the models' definitions.
+RULE_HOMES = {"manuals.audience", "manuals.permissions"}
+
+
+def _visibility_comparisons(path: Path) -> list[str]:
+    """Comparisons of a visibility with a value, filters on a visibility value and
+    uses of the rank table: what only the audience rule may do."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+
+    def is_visibility_value(node) -> bool:
+        if isinstance(node, ast.Constant) and node.value in VISIBILITY_WORDS:
+            return True
+        return (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id.endswith("Visibility")
+            and node.attr.lower() in VISIBILITY_WORDS  # a member, not `.values`
+        )
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if any(is_visibility_value(s) for s in sides):
+                found.append(f"{path.name}:{node.lineno} compares a visibility")
+        elif isinstance(node, ast.keyword) and node.arg and "visibility" in node.arg:
+            value = node.value
+            if is_visibility_value(value) and not node.arg.endswith("initial"):
+                found.append(f"{path.name}:{value.lineno} filters on a visibility")
+        elif isinstance(node, ast.Name) and node.id == "VISIBILITY_RANK":
+            found.append(f"{path.name}:{node.lineno} ranks visibilities")
+    return found
+
+
+def test_visibility_is_compared_only_by_the_audience_rule():
+    """No module outside manuals.audience / manuals.permissions (and model
+    definitions) compares visibility values: they ask Audience."""
+    offenders = []
+    for module, path in _modules().items():
+        if module.split(".")[0] not in APPS or module in RULE_HOMES:
+            continue
+        if path.name == "models.py" or "demo" in path.parts:
+            continue
+        offenders += [f"{module}: {o}" for o in _visibility_comparisons(path)]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_visibility_checker_sees_a_comparison(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text(
+        'if s.visibility == "internal":\n    pass\n'
+        "qs.filter(visibility=Visibility.PUBLIC)\n"
+    )
+    assert len(_visibility_comparisons(planted)) == 2
