@@ -1,14 +1,15 @@
 """Operations on FAQ entries and agents' questions: ask, answer (which creates an
 entry and tells the asker), merge duplicates, reject with a reason."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from manuals import audit, directives
+from manuals.editing.merge import merge_text
 from manuals.models import AuditEntry, Section
-from manuals.services import merge_text
+from manuals.permissions import require
 
 from . import search
 from .models import Category, Entry, Notification, Question, QuestionStatus
@@ -47,11 +48,6 @@ def _merge_entry(entry, *, question, answer, base_question, base_answer):
     return title.strip(), body, True
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You do not have permission to do that."))
-
-
 # --- entries ---
 
 
@@ -66,7 +62,7 @@ def entry_create(
     visibility: str,
     related_sections=(),
 ) -> Entry:
-    _require(can_answer(user))
+    require(can_answer(user))
     _check_answer(answer)
     entry = Entry(
         question=question.strip(),
@@ -102,7 +98,7 @@ def entry_update(
     """Save an edit. With the text the editor started from (`base_*`), a change
     someone saved meanwhile is merged three-way; overlapping changes raise
     EntryConflict carrying the merged text, and nothing is saved."""
-    _require(can_edit_entries(user))
+    require(can_edit_entries(user))
     _check_answer(answer)
     entry = Entry.objects.select_for_update().get(pk=entry.pk)
     question, answer, merged = _merge_entry(
@@ -139,7 +135,7 @@ def entry_apply_outside_change(*, entry: Entry) -> None:
 
 @transaction.atomic
 def entry_delete(*, entry: Entry, user) -> None:
-    _require(user.is_active and user.has_perm("faq.delete_entry"))
+    require(user.is_active and user.has_perm("faq.delete_entry"))
     pk = entry.pk
     directives.refresh_usage(entry, [])
     audit.record(Action.FAQ, user=user, obj=entry, change="delete", entry=pk)
@@ -159,7 +155,7 @@ def question_ask(
     section: Section | None = None,
     search_query: str = "",
 ) -> Question:
-    _require(can_ask(user))
+    require(can_ask(user))
     question = Question(
         text=text.strip(),
         details=details.strip(),
@@ -206,7 +202,7 @@ def question_answer(
 ) -> Entry:
     """Answer a question: a new FAQ entry (or an existing one) becomes its answer;
     the asker, and the askers of its duplicates, are notified in the site."""
-    _require(can_answer(user))
+    require(can_answer(user))
     _require_open(question)
     if existing_entry is None:
         if not answer.strip():
@@ -236,7 +232,7 @@ def question_answer(
 @transaction.atomic
 def question_merge(*, question: Question, into: Question, user) -> Question:
     """Mark `question` a duplicate of `into`; if `into` is answered, so is this."""
-    _require(can_answer(user))
+    require(can_answer(user))
     _require_open(question)
     if into.pk == question.pk or into.duplicate_of_id == question.pk:
         raise ValidationError(_("A question cannot be a duplicate of itself."))
@@ -255,7 +251,7 @@ def question_merge(*, question: Question, into: Question, user) -> Question:
 
 @transaction.atomic
 def question_reject(*, question: Question, reason: str, user) -> Question:
-    _require(can_answer(user))
+    require(can_answer(user))
     _require_open(question)
     if not reason.strip():
         raise ValidationError({"reject_reason": _("Say why, for the asker.")})

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from manuals.audience import Audience as ReaderAudience
 from manuals.models import Revision, Section
+from manuals.permissions import require
 
 from . import events
 from .models import (
@@ -45,11 +46,6 @@ def coarse_audience(audience: str) -> str:
         return audience
     public = ReaderAudience.from_key(audience).is_public
     return Audience.PUBLIC if public else Audience.INTERNAL
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You do not have permission to do that."))
 
 
 # --- the survey ---
@@ -131,7 +127,7 @@ def _editor(user_id) -> User | None:
 @transaction.atomic
 def feedback_assign(*, feedback: ArticleFeedback, assignee, user) -> ArticleFeedback:
     """Assign a feedback item to an editor (None clears); new items go in progress."""
-    _require(can_triage(user))
+    require(can_triage(user))
     feedback.assignee = assignee
     if assignee is not None and feedback.status == Status.NEW:
         feedback.status = Status.IN_PROGRESS
@@ -155,7 +151,7 @@ def feedback_set_status(
     Resolving names the revision that fixed it (defaults to the section's published
     revision); that revision's section must be the feedback's section.
     """
-    _require(can_triage(user))
+    require(can_triage(user))
     if status not in Status.values:
         raise ValidationError(_("Unknown status."))
     feedback.status = status
@@ -190,7 +186,7 @@ def _gap(kind: str, key: str) -> Gap:
 
 @transaction.atomic
 def gap_assign(*, kind: str, key: str, assignee, user) -> Gap:
-    _require(can_triage(user))
+    require(can_triage(user))
     gap = _gap(kind, key)
     gap.assignee = assignee
     if assignee is not None and gap.status == Status.NEW:
@@ -205,7 +201,7 @@ def gap_resolve(
     *, kind: str, key: str, answer_section: Section | None, user, note: str = ""
 ) -> Gap:
     """Mark a gap answered by `answer_section`; its searches are measured from now."""
-    _require(can_triage(user))
+    require(can_triage(user))
     gap = _gap(kind, key)
     if answer_section is None and kind != GapKind.UNHELPFUL:
         raise ValidationError(_("Name the section that now answers it."))
@@ -222,7 +218,7 @@ def gap_resolve(
 @transaction.atomic
 def gap_set_status(*, kind: str, key: str, status: str, user) -> Gap:
     """Dismiss or reopen a gap (resolving goes through `gap_resolve`)."""
-    _require(can_triage(user))
+    require(can_triage(user))
     if status not in (Status.NEW, Status.IN_PROGRESS, Status.DISMISSED):
         raise ValidationError(_("Unknown status."))
     gap = _gap(kind, key)

@@ -9,7 +9,7 @@ of them at once.
 import re
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from . import audit, directives, permissions
 from .audience import ANONYMOUS, takes_groups
 from .diff import side_by_side
+from .editing.merge import merge_text
 from .models import (
     AuditEntry,
     Block,
@@ -24,12 +25,11 @@ from .models import (
     BlockRevision,
     Section,
 )
-from .permissions import can_edit_block, can_publish_block
+from .permissions import can_edit_block, can_publish_block, require
 from .rendering import plain_text, render_markdown
 from .services import (
     SaveResult,
     _changed,
-    _merge_text,
     publish_revision,
     save_revision,
 )
@@ -41,11 +41,6 @@ def pinned_directive(key: str, number: int) -> str:
 
 
 RESERVED_KEYS = {"new", "picker"}  # taken by the library's own URLs
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You do not have permission to do that."))
 
 
 def _check(body: str, key: str, block: Block | None = None) -> None:
@@ -84,7 +79,7 @@ def create_block(
     groups=(),
     publish: bool | None = None,
 ) -> Block:
-    _require(user.is_active and user.has_perm("manuals.add_block"))
+    require(user.is_active and user.has_perm("manuals.add_block"))
     block = Block(
         key=key.strip(), title=title.strip(), visibility=visibility, owner=user
     )
@@ -123,7 +118,7 @@ def save_block_revision(
     (returned in the result); `resolves` names the draft a save from the conflict
     page resolves, dropped only when that save succeeds.
     """
-    _require(can_edit_block(user))
+    require(can_edit_block(user))
     block = (
         Block.objects.select_for_update(of=("self",))
         .select_related("head_revision")
@@ -135,7 +130,7 @@ def save_block_revision(
     body = body.replace("\r\n", "\n")
     status = "saved"
     if head is not None and base is not None and base.pk != head.pk:
-        merged, conflict = _merge_text(base.body, head.body, body)
+        merged, conflict = merge_text(base.body, head.body, body)
         if conflict:
             # The text being saved replaces the kept text it was restored from.
             if resolves:
@@ -179,7 +174,7 @@ def discard_block_drafts(block: Block, *, user) -> int:
 @transaction.atomic
 def publish_block(block: Block, revision: BlockRevision, *, user) -> list[int]:
     """Publish a block revision; returns the ids of the sections that follow it."""
-    _require(can_publish_block(user))
+    require(can_publish_block(user))
     if revision.block_id != block.pk:
         raise ValidationError(_("That revision belongs to another block."))
     block = Block.objects.get(pk=block.pk)
@@ -208,7 +203,7 @@ def publish_block(block: Block, revision: BlockRevision, *, user) -> list[int]:
 
 @transaction.atomic
 def restore_block_revision(revision: BlockRevision, *, user) -> BlockRevision:
-    _require(can_edit_block(user))
+    require(can_edit_block(user))
     block = Block.objects.select_for_update().get(pk=revision.block_id)
     _check(revision.body, block.key, block)
     return _new_revision(
@@ -271,7 +266,7 @@ def usages(block: Block, *, user) -> Usages:
 
 @transaction.atomic
 def delete_block(block: Block, *, user) -> None:
-    _require(user.is_active and user.has_perm("manuals.delete_block"))
+    require(user.is_active and user.has_perm("manuals.delete_block"))
     affected = directives.users(block)
     audit.record(
         AuditEntry.Action.BLOCK_PUBLISH,

@@ -4,7 +4,7 @@ with its permission check and audit entry."""
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,15 +19,11 @@ from .models import (
     ScheduledPublication,
     Section,
 )
+from .permissions import require
 from .services import default_review_by, publish_revision
 
 Action = AuditEntry.Action
 PRESENCE_TIMEOUT = datetime.timedelta(seconds=60)
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You do not have permission to do that."))
 
 
 def conflict_message() -> str:
@@ -45,7 +41,7 @@ def autosave_draft(
     section: Section, *, user, title: str, body: str, base: Revision | None
 ) -> Draft:
     """Keep what the editor has typed so far; one autosave per user and section."""
-    _require(permissions.can_edit(user, section))
+    require(permissions.can_edit(user, section))
     draft, _created = Draft.objects.update_or_create(
         section=section,
         user=user,
@@ -73,7 +69,7 @@ def discard_drafts(section: Section, *, user) -> int:
 
 def heartbeat(section: Section, *, user) -> list[str]:
     """Record that `user` has the editor open; return who else does, by username."""
-    _require(permissions.can_edit(user, section))
+    require(permissions.can_edit(user, section))
     now = timezone.now()
     EditPresence.objects.update_or_create(
         section=section, user=user, defaults={"last_seen": now}
@@ -105,7 +101,7 @@ def submit_for_review(
     section: Section, revision: Revision, *, user, note: str = ""
 ) -> ReviewRequest:
     """An editor asks a publisher to review and publish `revision`."""
-    _require(permissions.can_edit(user, section))
+    require(permissions.can_edit(user, section))
     if revision.section_id != section.pk:
         raise ValidationError(_("That revision belongs to another section."))
     # One open request per section: a newer revision replaces the older request.
@@ -130,7 +126,7 @@ def decide_review(
     review: ReviewRequest, *, user, approve: bool, comment: str = ""
 ) -> ReviewRequest:
     """Approve (which publishes the revision) or request changes, with a comment."""
-    _require(permissions.can_publish(user))
+    require(permissions.can_publish(user))
     review = ReviewRequest.objects.select_for_update().get(pk=review.pk)
     if review.status != ReviewRequest.Status.PENDING:
         raise ValidationError(_("This review has already been decided."))
@@ -164,7 +160,7 @@ def decide_review(
 def schedule_publication(
     section: Section, revision: Revision, *, user, publish_at: datetime.datetime
 ) -> ScheduledPublication:
-    _require(permissions.can_publish(user))
+    require(permissions.can_publish(user))
     if revision.section_id != section.pk:
         raise ValidationError(_("That revision belongs to another section."))
     if publish_at <= timezone.now():
@@ -217,7 +213,7 @@ def publish_due(*, section: Section | None = None, now=None) -> int:
 @transaction.atomic
 def mark_reviewed(section: Section, *, user) -> Section:
     """The owner (or an editor) confirms the section is still correct."""
-    _require(permissions.can_edit(user, section))
+    require(permissions.can_edit(user, section))
     section = Section.objects.get(pk=section.pk)
     section.last_reviewed_at = timezone.now()
     section.last_reviewed_by = user

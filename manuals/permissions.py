@@ -6,6 +6,9 @@ reader see is `Audience` (manuals.audience, re-exported here): every check below
 that concerns visibility asks it.
 """
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
 from .audience import (
     Audience,
     load_permissions,
@@ -31,8 +34,16 @@ __all__ = [
     "can_view_audit",
     "load_permissions",
     "narrower",
+    "require",
     "user_group_ids",
 ]
+
+
+def require(allowed: bool) -> None:
+    """Raise PermissionDenied, in plain words, unless `allowed`: the one way the
+    services refuse (`require(can_edit(user, section))`)."""
+    if not allowed:
+        raise PermissionDenied(_("You do not have permission to do that."))
 
 
 def can_read_internal(user) -> bool:

@@ -9,8 +9,7 @@ already; on PostgreSQL an advisory lock does it).
 import datetime
 from dataclasses import dataclass
 
-import merge3
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,6 +18,7 @@ from django.utils.translation import ngettext
 
 from . import audit, directives, permissions
 from .audience import clamp_to_parent, takes_groups
+from .editing.merge import merge_text
 from .models import (
     AuditEntry,
     Draft,
@@ -27,6 +27,7 @@ from .models import (
     Section,
     Tag,
 )
+from .permissions import require
 from .signals import sections_changed
 
 TREE_LOCK_ID = 727_001  # any constant; names the advisory lock of the section tree
@@ -78,11 +79,6 @@ def _changed(ids, *, deleted: bool = False) -> None:
 
 def _subtree_ids(section: Section) -> list[int]:
     return list(Section.objects.get_tree(section).values_list("pk", flat=True))
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You do not have permission to do that."))
 
 
 def _slug_for(title: str) -> str:
@@ -174,9 +170,9 @@ def create_section(
     The first revision is published at once when the user may publish, unless
     `publish=False` asks for a draft.
     """
-    _require(permissions.can_create(user))
+    require(permissions.can_create(user))
     if parent is not None:
-        _require(permissions.can_read(user, parent))
+        require(permissions.can_read(user, parent))
     if not title.strip():
         raise ValidationError({"title": _("A section needs a title.")})
     _check_directives(body)
@@ -220,24 +216,6 @@ def create_section(
     return section
 
 
-def merge_text(base: str, head: str, mine: str) -> tuple[str, bool]:
-    """Three-way line merge; returns (text, has_conflicts)."""
-    # A missing final newline would make the last line differ on every side.
-    base, head, mine = (
-        t if t.endswith("\n") or not t else t + "\n" for t in (base, head, mine)
-    )
-    if head == base or head == mine:
-        return mine, False
-    if mine == base:
-        return head, False
-    m = merge3.Merge3(
-        base.splitlines(True), head.splitlines(True), mine.splitlines(True)
-    )
-    lines = list(m.merge_lines(name_a=_("their version"), name_b=_("your version")))
-    conflict = any(kind == "conflict" for kind, *_ in m.merge_regions())
-    return "".join(lines), conflict
-
-
 @transaction.atomic
 def save_revision(
     section: Section,
@@ -256,7 +234,7 @@ def save_revision(
     markers, so no one's words are lost. `resolves` names the conflict draft this
     save resolves (the conflict page sends it); only then is that draft dropped.
     """
-    _require(permissions.can_edit(user, section))
+    require(permissions.can_edit(user, section))
     if not title.strip():
         raise ValidationError({"title": _("A section needs a title.")})
     _check_directives(body)
@@ -322,7 +300,7 @@ def save_revision(
 @transaction.atomic
 def publish_revision(section: Section, revision: Revision, *, user) -> Section:
     """Make `revision` what readers see."""
-    _require(permissions.can_publish(user))
+    require(permissions.can_publish(user))
     if revision.section_id != section.pk:
         raise ValidationError(_("That revision belongs to another section."))
     now = timezone.now()
@@ -346,20 +324,13 @@ def publish_revision(section: Section, revision: Revision, *, user) -> Section:
     return section
 
 
-# Older name, kept for callers inside the manual.
-_merge_text = merge_text
-
-# The name the contract of the foundation issue uses.
-publish = publish_revision
-
-
 @transaction.atomic
 def restore_revision(
     revision: Revision, *, user, publish_now: bool = False
 ) -> Revision:
     """Restoring writes a new revision with the old text; history is never rewritten."""
     section = revision.section
-    _require(permissions.can_edit(user, section))
+    require(permissions.can_edit(user, section))
     _check_directives(revision.body)
     head = Section.objects.select_for_update().get(pk=section.pk).head_revision
     new = _new_revision(
@@ -386,7 +357,7 @@ def restore_revision(
 @transaction.atomic
 def move_section(section: Section, target: Section, position: str, *, user) -> Section:
     """Move `section` and its subtree before/after `target` or into it."""
-    _require(
+    require(
         permissions.can_edit(user, section)
         and permissions.can_edit(user, target)
         and permissions.can_read(user, target)
@@ -442,7 +413,7 @@ def update_section_settings(
     tags: list[str] | tuple = (),
 ) -> Section:
     """Change what no revision holds: kind, visibility, owner, review date, tags."""
-    _require(permissions.can_edit(user, section))
+    require(permissions.can_edit(user, section))
     section = Section.objects.get(pk=section.pk)
     before = _settings_snapshot(section)
     section.kind = kind
@@ -487,7 +458,7 @@ def delete_section(section: Section, *, user) -> int:
     Nothing is hard-deleted from the interface: the subtree keeps its place, its
     revisions and its URLs, hidden from everyone until restored or purged.
     """
-    _require(permissions.can_delete(user))
+    require(permissions.can_delete(user))
     _lock_tree()
     section = Section.objects.get(pk=section.pk)
     if section.in_trash:
@@ -532,13 +503,13 @@ def restore_from_trash(
 
     When the place it was in is itself in the trash, a new parent must be chosen.
     """
-    _require(permissions.can_delete(user))
+    require(permissions.can_delete(user))
     _lock_tree()
     section = Section.objects.get(pk=section.pk)
     # Restoring is a read of what comes back: only what the user could read.
-    _require(permissions.can_restore(user, section))
+    require(permissions.can_restore(user, section))
     if parent is not None:
-        _require(permissions.can_read(user, parent))
+        require(permissions.can_read(user, parent))
     if section.trashed_at is None:
         raise ValidationError(_("That section is not in the trash."))
     old_parent = Section.objects.get_parent(section)
@@ -579,7 +550,7 @@ def purge_section(section: Section, *, user, from_trash: bool = True) -> int:
 
     `from_trash=False` is the Django admin's delete, which skips the trash.
     """
-    _require(user.is_active and user.is_superuser)
+    require(user.is_active and user.is_superuser)
     _lock_tree()
     section = Section.objects.get(pk=section.pk)
     if from_trash and not section.in_trash:

@@ -417,7 +417,7 @@ def test_publish_makes_revision_visible(section, publisher):
         body="v2",
         base=section.head_revision,
     ).revision
-    services.publish(section, revision, user=publisher)
+    services.publish_revision(section, revision, user=publisher)
     section.refresh_from_db()
     assert section.published_revision == revision
     assert section.title == "Refund policy"

@@ -1,0 +1,2 @@
+"""Editing together: the three-way merge every stale save goes through (sections,
+blocks, FAQ answers)."""
