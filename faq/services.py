@@ -10,6 +10,7 @@ from manuals import audit, directives
 from manuals.editing.merge import merge_text
 from manuals.models import AuditEntry, Section
 from manuals.permissions import require
+from manuals.rendering import validate_body_size
 
 from . import search
 from .models import Category, Entry, Notification, Question, QuestionStatus
@@ -21,7 +22,12 @@ Action = AuditEntry.Action
 
 
 def _check_answer(answer: str) -> None:
-    """Answers embed blocks like sections do; refuse directives that point nowhere."""
+    """Answers embed blocks like sections do; refuse directives that point nowhere,
+    and answers longer than any body may be."""
+    try:
+        validate_body_size(answer)
+    except ValidationError as exc:
+        raise ValidationError({"answer": exc.messages}) from exc
     errors = directives.check(answer)
     if errors:
         raise ValidationError({"answer": errors})

@@ -26,7 +26,7 @@ from .models import (
     Section,
 )
 from .permissions import can_edit_block, can_publish_block, require
-from .rendering import plain_text, render_markdown
+from .rendering import plain_text, render_markdown, validate_body_size
 from .services import (
     SaveResult,
     _changed,
@@ -44,6 +44,10 @@ RESERVED_KEYS = {"new", "picker"}  # taken by the library's own URLs
 
 
 def _check(body: str, key: str, block: Block | None = None) -> None:
+    try:
+        validate_body_size(body)  # also for callers that skip the forms
+    except ValidationError as exc:
+        raise ValidationError({"body": exc.messages}) from exc
     errors = directives.check(body, block=block, self_key=key)
     if errors:
         raise ValidationError({"body": errors})

@@ -28,6 +28,7 @@ from .models import (
     Tag,
 )
 from .permissions import require
+from .rendering import validate_body_size
 from .signals import sections_changed
 
 TREE_LOCK_ID = 727_001  # any constant; names the advisory lock of the section tree
@@ -86,6 +87,10 @@ def _slug_for(title: str) -> str:
 
 
 def _check_directives(body: str) -> None:
+    try:
+        validate_body_size(body)  # also for callers that skip the forms
+    except ValidationError as exc:
+        raise ValidationError({"body": exc.messages}) from exc
     errors = directives.check(body)
     if errors:
         raise ValidationError({"body": errors})

@@ -306,3 +306,32 @@ def test_question_from_a_restricted_section_is_for_those_who_may_read_it(world):
     member = make_user("editor", username="member-editor")
     member.groups.add(world["secret"])
     assert "CANARY-QUESTION" in get(member, reverse("faq:queue")).content.decode()
+
+
+def test_services_refuse_bodies_over_the_limit_whoever_calls(world, settings):
+    """The body limit holds for callers that skip the forms (a shell, the admin):
+    sections, blocks and FAQ answers; nothing is saved."""
+    from django.core.exceptions import ValidationError
+
+    from faq import services as faq_services
+    from faq.models import Entry
+
+    settings.KB_MAX_BODY_CHARS = 100
+    admin = world["people"]["admin"]
+    long = "字" * 101
+    section = Section.objects.get(pk=world["readable"].pk)
+    with pytest.raises(ValidationError):
+        save_revision(
+            section, user=admin, title="t", body=long, base=section.head_revision
+        )
+    with pytest.raises(ValidationError):
+        blocks.create_block(
+            key="too-long", title="t", body=long, visibility="public", user=admin
+        )
+    with pytest.raises(ValidationError):
+        faq_services.entry_create(
+            question="q", answer=long, user=admin, visibility="internal"
+        )
+    assert Section.objects.get(pk=section.pk).head_revision == section.head_revision
+    assert not Block.objects.filter(key="too-long").exists()
+    assert not Entry.objects.exists()
