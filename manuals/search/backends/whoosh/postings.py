@@ -15,9 +15,9 @@ underneath", or as an AttributeError here.
   (`_postfile`, `_dataoffset`, `_nextoffset`, `_compression`, `_lastblock`,
   `_goto()`) and decodes each block itself: a zlib-compressed pickle of
   (delta-encoded docnums, weights as None / one float / a tuple, values). It finds the
-  postings file as `SegmentReader._terms._postfile` (W3TermsReader). Why: 0.23
-  microseconds a posting, against 0.33 through the matcher's own `_read_ids()` /
-  `_read_weights()` (Python generators, and just as private) and 0.55 or more through
+  postings file as `SegmentReader._terms._postfile` (W3TermsReader). Why: about
+  0.25 microseconds a posting, against 0.35 through the matcher's own `_read_ids()` /
+  `_read_weights()` (Python generators, and just as private) and 0.55-0.65 through
   the public `is_active()` / `id()` / `weight()` / `next()` (measured on 1.4 M postings
   of the 10k benchmark index); decoding is most of a search's time. What would break:
   a new block layout or attribute name gives wrong docnums or weights, or an error.
