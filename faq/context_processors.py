@@ -10,6 +10,9 @@ def notices(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"faq_unread": 0}
+    known = getattr(user, "kb_unread_answers", None)  # read with the user (apps.py)
+    if known is not None:
+        return {"faq_unread": known}
     return {
         "faq_unread": SimpleLazyObject(
             lambda: selectors.unread_notifications(user=user).count()

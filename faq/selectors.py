@@ -3,7 +3,8 @@
 import hashlib
 from itertools import groupby
 
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from manuals.models import Section
 from manuals.rendering import render_cached
@@ -53,6 +54,18 @@ def open_questions(*, user):
         .select_related("asked_by", "section")
         .order_by("created")
     )
+
+
+def unread_count_expr():
+    """The number of unread notices of each user row, as a query expression."""
+    unread = (
+        Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(unread), 0)
 
 
 def unread_notifications(*, user):

@@ -121,6 +121,10 @@ class UserPermissions:
     through_groups: frozenset[str]
     group_ids: frozenset[int]
 
+    @property
+    def all(self) -> frozenset[str]:
+        return self.own | self.through_groups
+
 
 def load_permissions(user) -> UserPermissions:
     """The user's permissions and group ids in one query, asked once per request
@@ -140,6 +144,8 @@ def load_permissions(user) -> UserPermissions:
     found = UserPermissions(
         frozenset(own), frozenset(through_groups), frozenset(group_ids)
     )
+    # Asked a dozen times a page (perms in templates): answer from one frozen set.
+    user._kb_all_permissions = found.all
     user._kb_permissions = found
     return found
 

@@ -32,3 +32,17 @@ def provide_search_click_url(url_name: str) -> None:
 
 def search_click_url() -> str:
     return _search_click_url
+
+
+_user_annotations: dict[str, Callable] = {}
+
+
+def provide_user_annotation(name: str, expression: Callable) -> None:
+    """An annotation every page's user row is read with (kbsite's auth backend):
+    `expression()` returns a query expression on the user model, e.g. the FAQ's count
+    of unread answers, so the header needs no query of its own."""
+    _user_annotations[name] = expression
+
+
+def user_annotations() -> dict:
+    return {name: make() for name, make in _user_annotations.items()}
