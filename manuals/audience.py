@@ -183,11 +183,20 @@ class Audience:
 
     @classmethod
     def for_user(cls, user) -> "Audience":
-        if user.is_superuser and user.is_active:
-            return EVERYONE
-        if not user.is_authenticated or not reads_internal(user):
-            return ANONYMOUS
-        return cls(cls.STAFF, frozenset(user_group_ids(user)))
+        """The user's audience, worked out once per request (kept on the user)."""
+        found = getattr(user, "_kb_audience", None)
+        if found is None:
+            if user.is_superuser and user.is_active:
+                found = EVERYONE
+            elif not user.is_authenticated or not reads_internal(user):
+                found = ANONYMOUS
+            else:
+                found = cls(cls.STAFF, frozenset(user_group_ids(user)))
+            try:
+                user._kb_audience = found
+            except AttributeError:  # an object that takes no attributes
+                pass
+        return found
 
     @classmethod
     def from_key(cls, key: str) -> "Audience":
