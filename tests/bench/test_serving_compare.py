@@ -1,23 +1,21 @@
 """Benchmark: this checkout against an earlier commit, served side by side.
 
 Both are served by gunicorn (2 workers, production settings, analytics on) from the
-same data (built once by this checkout: the demo manual grown to
-KB_BENCH_COMPARE_SECTIONS sections), and wrk loads them in turns, A B A B, so the
-shared, noisy machine slows both alike; the table shows each one's median req/s and
+same content (the demo manual grown to KB_BENCH_COMPARE_SECTIONS sections), and wrk
+loads them in turns, A B A B, so the shared, noisy machine slows both alike; the table shows each one's median req/s and
 p95 and the ratio. Run with
 
     KB_BENCH_BASELINE=<commit> make bench          # SQLite
     KB_BENCH_BASELINE=<commit> tests/pg_cluster.sh make bench   # and PostgreSQL
 
 The baseline is unpacked with `git archive` into a temporary folder and runs in this
-virtualenv (it must need no package this one lacks). Skipped without
-KB_BENCH_BASELINE or wrk.
+virtualenv (it must need no package this one lacks); each side builds its data with
+its own code, in its own database. Skipped without KB_BENCH_BASELINE or wrk.
 """
 
 import os
 import re
 import secrets
-import shutil
 import socket
 import statistics
 import subprocess
@@ -31,6 +29,8 @@ from tests.bench.test_serving_bench import LUA, SETUP, _free_port, _wrk
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = os.environ.get("KB_BENCH_BASELINE", "")
+# Compare a commit instead of the working tree (so the tree may change meanwhile).
+CANDIDATE = os.environ.get("KB_BENCH_CANDIDATE", "")
 SECTIONS = int(os.environ.get("KB_BENCH_COMPARE_SECTIONS", "5000"))
 ROUNDS = int(os.environ.get("KB_BENCH_COMPARE_ROUNDS", "4"))
 SECONDS = os.environ.get("KB_BENCH_COMPARE_SECONDS", "4")
@@ -113,45 +113,76 @@ def _load(wrk: str, lua: Path, port: int, path: str, session: str, seconds: str)
     return float(rps), float(p95), int(errors)
 
 
-def _compare(database_url, tmp: Path, wrk: str, baseline: Path) -> list[tuple]:
-    secret = secrets.token_urlsafe(50)
-    data = tmp / "data"
-    data.mkdir()
-    env = _env(data, database_url, secret)
-    _manage(ROOT, env, "migrate", "--noinput", "-v0")
-    _manage(ROOT, env, "load_demo")
+def _second_database(database_url: str, name: str) -> str:
+    """A fresh database beside the one `database_url` names, for the baseline."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    head, _, _db = database_url.rpartition("/")
+    return f"{head}/{name}"
+
+
+def _prepare(code: Path, env: dict) -> tuple[str, str]:
+    """Data built by `code` itself (its own migrations, demo, tree and index), so
+    each side reads what it wrote; the content is the same (deterministic)."""
+    _manage(code, env, "migrate", "--noinput", "-v0")
+    _manage(code, env, "load_demo")
     if SECTIONS > 81:
         grow = (
             "from tests.bench.test_pages_bench import _build_tree; "
             f"_build_tree({SECTIONS - 81})"
         )
-        _manage(ROOT, env, "shell", "-c", grow)
-    _manage(ROOT, env, "search_index", "--rebuild")
-    out = _manage(ROOT, env, "shell", "-c", SETUP)
-    session = re.search(r"SESSION (\S+)", out).group(1)
-    pages = dict(PAGES, section=re.search(r"SECTION (\S+)", out).group(1))
-    # The baseline gets its own copy of the files (static files are its own); on
-    # PostgreSQL both read the same database.
-    base_data = tmp / "base-data"
-    shutil.copytree(data, base_data)
-    base_env = _env(base_data, database_url, secret)
-    _manage(ROOT, env, "collectstatic", "--noinput", "-v0")
-    _manage(baseline, base_env, "collectstatic", "--noinput", "-v0")
+        _manage(code, env, "shell", "-c", grow)
+    _manage(code, env, "search_index", "--rebuild")
+    _manage(code, env, "collectstatic", "--noinput", "-v0")
+    out = _manage(code, env, "shell", "-c", SETUP)
+    return (
+        re.search(r"SESSION (\S+)", out).group(1),
+        re.search(r"SECTION (\S+)", out).group(1),
+    )
+
+
+def _unpack(rev: str, folder: Path) -> Path:
+    folder.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", rev], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def _compare(database_url, tmp: Path, wrk: str, baseline: Path, this: Path):
+    secret = secrets.token_urlsafe(50)
+    sides = {}
+    for name, code in (("baseline", baseline), ("this", this)):
+        data = tmp / f"{name}-data"
+        data.mkdir()
+        url = database_url
+        if database_url and name == "baseline":
+            url = _second_database(database_url, "kb_bench_baseline")
+        env = _env(data, url, secret)
+        session, section = _prepare(code, env)
+        sides[name] = (code, env, session, section)
     lua = tmp / "report.lua"
     lua.write_text(LUA)
-    servers = {
-        "baseline": _serve(baseline, base_env),
-        "this": _serve(ROOT, env),
-    }
+    servers = {name: _serve(code, env) for name, (code, env, _s, _p) in sides.items()}
     try:
         rows = []
-        for label, path in pages.items():
+        for label, fixed in PAGES.items():
             results = {"baseline": [], "this": []}
-            for _server, port in servers.values():  # warm both
-                _load(wrk, lua, port, path, session, "2")
+
+            def load(name, seconds, fixed=fixed):
+                _code, _env, session, section = sides[name]
+                path = fixed or section
+                return _load(wrk, lua, servers[name][1], path, session, seconds)
+
+            for name in servers:  # warm both
+                load(name, "2")
             for _round in range(ROUNDS):
-                for name, (_server, port) in servers.items():  # A B A B
-                    rps, p95, errors = _load(wrk, lua, port, path, session, SECONDS)
+                for name in servers:  # A B A B
+                    rps, p95, errors = load(name, SECONDS)
                     assert errors == 0, (name, label, errors)
                     results[name].append((rps, p95))
             a = statistics.median(r for r, _ in results["baseline"])
@@ -172,12 +203,8 @@ def test_serving_against_baseline(tmp_path):
     wrk = _wrk()
     if not wrk:
         pytest.skip("wrk is not installed (apt-get install wrk)")
-    baseline = tmp_path / "baseline"
-    baseline.mkdir()
-    archive = subprocess.run(
-        ["git", "archive", BASELINE], cwd=ROOT, check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive, check=True)
+    baseline = _unpack(BASELINE, tmp_path / "baseline")
+    this = _unpack(CANDIDATE, tmp_path / "candidate") if CANDIDATE else ROOT
     rev = [
         subprocess.run(
             ["git", "rev-parse", "--short", name],
@@ -186,15 +213,15 @@ def test_serving_against_baseline(tmp_path):
             capture_output=True,
             text=True,
         ).stdout.strip()
-        for name in (BASELINE, "HEAD")
+        for name in (BASELINE, CANDIDATE or "HEAD")
     ]
     databases = {"sqlite": None}
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         databases["postgresql"] = url
     print(
-        f"\n{SECTIONS} sections; baseline {rev[0]} vs this checkout ({rev[1]} + "
-        f"changes); gunicorn 2 workers each, wrk 2x8, {ROUNDS} rounds of {SECONDS}s "
+        f"\n{SECTIONS} sections; baseline {rev[0]} vs "
+        f"{rev[1] if CANDIDATE else 'this checkout (' + rev[1] + ' + changes)'}; gunicorn 2 workers each, wrk 2x8, {ROUNDS} rounds of {SECONDS}s "
         "per page, interleaved; medians"
     )
     print(
@@ -205,7 +232,7 @@ def test_serving_against_baseline(tmp_path):
         folder = tmp_path / name
         folder.mkdir()
         for label, a, b, ratio, a95, b95 in _compare(
-            database_url, folder, wrk, baseline
+            database_url, folder, wrk, baseline, this
         ):
             print(
                 f"{name:<11} {label:<8} {a:>9.1f} {b:>9.1f} {ratio:>6.2f} "
