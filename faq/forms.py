@@ -3,9 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from manuals.forms import limit_body_field
 from manuals.models import Section
 from manuals.rendering import validate_body_size
+from manuals.sections.forms import limit_body_field
 
 from .models import Category, Entry, EntryVisibility, Question, QuestionStatus
 

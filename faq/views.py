@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from manuals.collaboration import conflict_message
+from manuals.editing.services import conflict_message
 from manuals.models import Section
 from manuals.permissions import can_read
 

@@ -15,9 +15,9 @@ from manuals.media import (
     media_by_path,
     sniff_image,
 )
-from manuals.navigation import page_navigation
 from manuals.permissions import can_create
 from manuals.portal.models import PortalSettings
+from manuals.sections.navigation import page_navigation
 
 # Public files may sit in shared caches this long: a section made internal stops
 # showing its images everywhere within it (the pages' caches expire as fast).

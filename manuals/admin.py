@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from . import services
 from .admin_base import AuditedAdmin
 from .models import Media, Revision, Section, Tag
+from .sections import services
 
 
 @admin.register(Section)

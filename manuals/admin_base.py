@@ -10,7 +10,7 @@ from .models import AuditEntry, Section
 class AuditedAdmin(admin.ModelAdmin):
     """Every change made in the Django admin goes into the audit log, as the
     services' changes do. That also moves the change stamp, so cached pages
-    (manuals.navigation) show admin changes at once. Subclasses add what else a
+    (manuals.sections.navigation) show admin changes at once. Subclasses add what else a
     change must bring along in `after_save` and `after_delete`."""
 
     def _audit(self, request, obj, change: str, **detail):

@@ -825,7 +825,7 @@ def render_cached(
     The cache entry remembers which published block revisions went into it and is
     used only while they are still the published ones (one query, and none at all
     for text without blocks), so publishing a block shows at once in every process.
-    Given the change stamp (manuals.navigation.change_stamp; publishing a block
+    Given the change stamp (manuals.sections.navigation.change_stamp; publishing a block
     writes an audit entry), an entry checked under the same stamp needs no query.
     """
     audience = _as_audience(user_or_audience)

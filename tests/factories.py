@@ -4,8 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from manuals import services
 from manuals.models import Kind, Visibility
+from manuals.sections import services
 
 
 class UserFactory(factory.django.DjangoModelFactory):

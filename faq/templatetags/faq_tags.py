@@ -3,8 +3,8 @@
 from django import template
 from django.core.cache import cache
 
-from manuals.navigation import NAVIGATION_SECONDS
 from manuals.permissions import audience_key
+from manuals.sections.navigation import NAVIGATION_SECONDS
 
 from .. import selectors
 from ..forms import AskForm

@@ -1,2 +1,3 @@
-"""Editing together: the three-way merge every stale save goes through (sections,
-blocks, FAQ answers)."""
+"""Editing together: the one three-way merge (merge.py), drafts, presence, reviews,
+scheduled publishing and review-by dates (services.py), and their pages (views.py:
+reviews, the audit log, the trash)."""

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from ..selectors import move_targets
+from ..sections.selectors import move_targets
 
 SUFFIXES = (".docx", ".zip", ".md")
 

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .. import directives, media, permissions, services
+from .. import directives, media, permissions
 from ..models import Kind, Section, Visibility
 from ..rendering import (
     DIRECTIVE,
@@ -31,6 +31,7 @@ from ..rendering import (
     body_limit,
     validate_body_size,
 )
+from ..sections import services
 from . import docx_import, markdown_io
 from .plan import PendingImage, Plan, PlanNode
 from .problems import WARNING, ImportFailed, ImportProblem, Problem

@@ -15,7 +15,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from manuals import blocks, directives
+from manuals import directives
+from manuals.blocks import services as blocks
 from manuals.models import Block, BlockUsage, Revision, Section, Visibility
 from manuals.rendering import render_revision
 from manuals.search import get_search_backend, reset_search_backend

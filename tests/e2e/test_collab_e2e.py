@@ -101,7 +101,7 @@ def test_autosave_survives_leaving_the_page(new_page, shared):
 def test_block_conflict_text_survives_leaving_the_page(new_page, shared):
     """Two editors change the same line of a block; the one whose save collides
     leaves the page without resolving, comes back and gets their text offered."""
-    from manuals import blocks
+    from manuals.blocks import services as blocks
     from manuals.models import Block
 
     alice_user = make_user("editor", "publisher", username="alice")

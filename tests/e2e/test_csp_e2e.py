@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from manuals.blocks import create_block
+from manuals.blocks.services import create_block
 from manuals.models import Kind, Visibility
 from manuals.search import reset_search_backend
 from tests.e2e.conftest import screenshot

@@ -81,7 +81,7 @@ def test_editors_draft_views_are_not_counted(publisher_client, tree):
     events.flush()
     # The section has no unpublished changes, so ?draft shows the published one.
     assert PageView.objects.count() == 1
-    from manuals import services
+    from manuals.sections import services
 
     refund = tree["refund"]
     services.save_revision(

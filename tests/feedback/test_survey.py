@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from feedback.models import ArticleFeedback, Status
-from manuals import services as manual_services
+from manuals.sections import services as manual_services
 
 
 def survey_url(section):

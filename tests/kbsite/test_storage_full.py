@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from faq import services as faq_services
 from kbsite.middleware import StorageFullMiddleware, is_storage_full
-from manuals import blocks
+from manuals.blocks import services as blocks
 from manuals.models import Visibility
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_section_save_on_a_full_disk_keeps_the_text(
     """The editor gets a 503 page saying the server cannot store data now, with the
     posted title, text and summary in read-only boxes to copy; nothing was saved."""
     refund = tree["refund"]
-    monkeypatch.setattr("manuals.services.save_revision", failure)
+    monkeypatch.setattr("manuals.sections.services.save_revision", failure)
     with caplog.at_level(logging.WARNING):
         response = post_section_edit(publisher_client, refund)
     assert response.status_code == 503
@@ -87,7 +87,7 @@ def test_repeated_failures_are_logged_once_a_minute(
 ):
     """While the disk stays full, the log gets one line a minute, not one per save;
     the next line says how many were not reported."""
-    monkeypatch.setattr("manuals.services.save_revision", enospc)
+    monkeypatch.setattr("manuals.sections.services.save_revision", enospc)
     with caplog.at_level(logging.WARNING, logger="kbsite.storage"):
         for _ in range(5):
             assert (
@@ -111,7 +111,7 @@ def test_block_save_on_a_full_disk_keeps_the_text(
         user=publisher,
         publish=True,
     )
-    monkeypatch.setattr("manuals.blocks.save_block_revision", sqlite_full)
+    monkeypatch.setattr("manuals.blocks.services.save_block_revision", sqlite_full)
     response = publisher_client.post(
         reverse("manuals:block_edit", args=[block.key]),
         {"title": "问候语", "body": "您好，很高兴为您服务", "base": ""},
@@ -151,7 +151,7 @@ def test_faq_save_on_a_full_disk_keeps_the_text(client, admin_user, monkeypatch)
 
 def test_scripts_get_json(publisher_client, tree, monkeypatch):
     """A script's request (the survey, autosave) gets the message as JSON errors."""
-    monkeypatch.setattr("manuals.services.save_revision", enospc)
+    monkeypatch.setattr("manuals.sections.services.save_revision", enospc)
     response = post_section_edit(
         publisher_client, tree["refund"], headers={"X-Requested-With": "fetch"}
     )
@@ -169,7 +169,7 @@ def test_other_errors_are_not_mistaken_for_a_full_disk(
     def denied(*args, **kwargs):
         raise OSError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("manuals.services.save_revision", denied)
+    monkeypatch.setattr("manuals.sections.services.save_revision", denied)
     publisher_client.raise_request_exception = False
     assert post_section_edit(publisher_client, tree["refund"]).status_code == 500
 
@@ -224,7 +224,9 @@ def test_other_server_errors_keep_the_plain_500_page(client, agent, monkeypatch)
         raise RuntimeError("boom")
 
     monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.save", broken)
-    monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.create", broken)
+    monkeypatch.setattr(
+        "django.contrib.sessions.backends.db.SessionStore.create", broken
+    )
     client.raise_request_exception = False
     response = client.post(reverse("login"), {"username": "agent", "password": "pw"})
     assert response.status_code == 500

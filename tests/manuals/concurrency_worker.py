@@ -19,8 +19,8 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 
-from manuals import services  # noqa: E402
 from manuals.models import Revision, Section  # noqa: E402
+from manuals.sections import services  # noqa: E402
 
 LINES = 10
 SECTIONS = 5

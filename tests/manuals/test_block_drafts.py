@@ -4,7 +4,7 @@
 import pytest
 from django.urls import reverse
 
-from manuals import blocks
+from manuals.blocks import services as blocks
 from manuals.models import Block, BlockDraft
 from tests.factories import make_user
 

@@ -19,7 +19,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from manuals import blocks, directives
+from manuals import directives
+from manuals.blocks import services as blocks
 from manuals.models import (
     Block,
     BlockRevision,
@@ -34,7 +35,7 @@ from manuals.search import get_search_backend, reset_search_backend
 from manuals.search import services as search
 from manuals.search.models import IndexTask
 from manuals.search.outbox import apply_all
-from manuals.services import publish_revision, restore_revision, save_revision
+from manuals.sections.services import publish_revision, restore_revision, save_revision
 from tests.factories import make_admin, make_section, make_user
 
 # -- fixtures and helpers ------------------------------------------------------------

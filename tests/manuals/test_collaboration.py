@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from manuals import collaboration, services
+from manuals.editing import services as collaboration
 from manuals.models import (
     AuditEntry,
     Draft,
@@ -18,6 +18,7 @@ from manuals.models import (
     ReviewRequest,
     Section,
 )
+from manuals.sections import services
 from tests.factories import make_section, make_user
 
 A = AuditEntry.Action

@@ -2,8 +2,8 @@
 
 from django.urls import reverse
 
-from manuals import services
 from manuals.diff import side_by_side
+from manuals.sections import services
 from tests.factories import make_section
 
 

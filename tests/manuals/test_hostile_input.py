@@ -45,6 +45,17 @@ from tests.factories import make_section
 
 from .test_rendering import assert_no_live_danger
 
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the messages; they are written in English (the site's
+    default is Chinese, whose catalogue says the same)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
 pytestmark = pytest.mark.django_db
 
 CPU_BOUND = 3.0  # seconds of CPU per shape: generous; the product target is 1 s
@@ -540,7 +551,7 @@ def test_a_repeated_directive_is_checked_once_and_reported_briefly(
 def test_embedded_text_is_bounded(admin_user):
     """A text embedding one block far more often than allowed stops expanding at
     MAX_EMBEDDED_BLOCKS; editors are told where."""
-    from manuals import blocks as block_services
+    from manuals.blocks import services as block_services
 
     block_services.create_block(
         key="greet",

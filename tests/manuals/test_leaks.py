@@ -11,9 +11,11 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from manuals import blocks, collaboration, services
+from manuals.blocks import services as blocks
+from manuals.editing import services as collaboration
 from manuals.models import AuditEntry, Block, Section, Visibility
-from manuals.services import save_revision
+from manuals.sections import services
+from manuals.sections.services import save_revision
 from tests.factories import make_admin, make_section, make_user
 
 RESTRICTED = "CANARY-RESTRICTED-7f3a"

@@ -13,11 +13,11 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import translation
 
-from manuals import services
-from manuals.blocks import create_block, delete_block
+from manuals.blocks.services import create_block, delete_block
 from manuals.media import MediaRejected, media_adopt, media_by_path, media_create
 from manuals.models import Media, Visibility
 from manuals.portal.models import PortalSettings
+from manuals.sections import services
 from manuals.transfer.importer import apply, read_source
 from tests.factories import make_section, make_user
 from tests.manuals.transfer.docx_builder import build_manual, png_bytes

@@ -1,7 +1,7 @@
 """The sidebar, children list and previous/next are cached, yet never stale."""
 
-from manuals import services
 from manuals.models import Section
+from manuals.sections import services
 from tests.factories import make_section
 
 
@@ -52,7 +52,7 @@ def test_change_stamp_sees_a_late_commit(tree, admin_user):
     """On PostgreSQL an entry can commit after one with a higher id; the stamp must
     change then too, or pages cached in between would stay stale."""
     from manuals.models import AuditEntry
-    from manuals.navigation import change_stamp
+    from manuals.sections.navigation import change_stamp
 
     newest = AuditEntry.objects.order_by("-id").first()
     AuditEntry.objects.create(pk=newest.pk + 5, action="edit", username="late-2")

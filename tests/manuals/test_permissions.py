@@ -5,8 +5,9 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from manuals import permissions, selectors, services
+from manuals import permissions
 from manuals.models import Section, Visibility
+from manuals.sections import selectors, services
 from tests.factories import make_section, make_user
 
 ROLES = ["anonymous", "norole", "agent", "editor", "publisher", "admin"]

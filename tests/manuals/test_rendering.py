@@ -6,13 +6,13 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from manuals import services
 from manuals.rendering import (
     render_markdown,
     render_revision,
     render_section,
     sanitize,
 )
+from manuals.sections import services
 from tests.factories import make_section
 
 

@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from manuals import services
 from manuals.models import Kind, Revision, Section, Visibility
+from manuals.sections import services
 from tests.factories import make_section, make_user
 
 BODY = "first line\n\nsecond line\n\nthird line\n"

@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from manuals import selectors, services
 from manuals.models import Section, Visibility
+from manuals.sections import selectors, services
 from tests.factories import make_section
 
 

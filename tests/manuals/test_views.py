@@ -9,9 +9,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from manuals import services
 from manuals.models import Kind, Revision, Section, Visibility
 from manuals.rendering import body_limit
+from manuals.sections import services
 from tests.factories import make_section, make_user
 
 BODY = "first line\n\nsecond line\n\nthird line\n"

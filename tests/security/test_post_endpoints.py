@@ -23,7 +23,7 @@ from django.urls import reverse
 from faq.models import Entry
 from faq.permissions import can_answer, can_ask, can_edit_entries
 from feedback.permissions import can_triage, can_view_reports
-from manuals import blocks as block_services
+from manuals.blocks import services as block_services
 from manuals.permissions import (
     can_create,
     can_delete,

@@ -18,10 +18,12 @@ from faq.permissions import can_answer
 from feedback import services as feedback_services
 from feedback.models import SearchEvent
 from feedback.permissions import can_view_reports
-from manuals import blocks, collaboration, services
 from manuals import models as manual_models
+from manuals.blocks import services as blocks
+from manuals.editing import services as collaboration
 from manuals.models import BlockDraft, Kind, Visibility
 from manuals.permissions import Audience, can_delete, can_edit, can_read
+from manuals.sections import services
 from manuals.transfer.importer import PendingImage, Plan, PlanNode, apply
 from tests.factories import make_admin, make_section, make_user
 

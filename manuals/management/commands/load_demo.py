@@ -8,10 +8,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from manuals import blocks, services
+from manuals.blocks import services as blocks
 from manuals.demo.blocks import DEMO_BLOCKS, EMBEDS
 from manuals.demo.content import DEMO_MANUAL
 from manuals.models import Block, Section
+from manuals.sections import services
 
 
 def _count(nodes) -> int:

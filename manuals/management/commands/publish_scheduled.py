@@ -11,7 +11,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from manuals.collaboration import publish_due
+from manuals.editing.services import publish_due
 
 
 class Command(BaseCommand):

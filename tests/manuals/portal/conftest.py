@@ -9,11 +9,11 @@ import pytest
 
 from faq.models import Category
 from faq.services import entry_create
-from manuals import services
-from manuals.blocks import create_block
+from manuals.blocks.services import create_block
 from manuals.models import Kind, Visibility
 from manuals.search import get_search_backend, reset_search_backend
 from manuals.search.outbox import apply_all
+from manuals.sections import services
 from tests.factories import make_section
 
 CANARIES = ("INTERNAL-CANARY", "BLOCK-CANARY", "FAQ-CANARY", "DRAFT-CANARY", "秘密条款")

@@ -20,11 +20,11 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 
-from manuals import services  # noqa: E402
 from manuals.search import get_search_backend  # noqa: E402
 from manuals.search import services as search_services  # noqa: E402
 from manuals.search.models import IndexTask  # noqa: E402
 from manuals.search.outbox import apply_all  # noqa: E402
+from manuals.sections import services  # noqa: E402
 
 
 def write(name: str, count: int) -> None:

@@ -97,7 +97,7 @@ CORPUS = [
 
 
 def build_corpus(user) -> dict[str, Section]:
-    from manuals import services
+    from manuals.sections import services
 
     sections: dict[str, Section] = {}
     for key, parent, title, body, kind, visibility, tags in CORPUS:

@@ -9,8 +9,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 
-from manuals import blocks
 from manuals.admin import SectionAdmin
+from manuals.blocks import services as blocks
 from manuals.models import AuditEntry, BlockUsage, Kind, Section, Tag, Visibility
 from manuals.search import services
 from tests.factories import make_section, make_user
@@ -134,7 +134,7 @@ def test_section_delete_in_the_admin(world, index_now, admin_user, rf):
 
 
 def test_tag_renamed_in_the_admin_reindexes_its_sections(world, index_now, admin_user):
-    from manuals import services as manual_services
+    from manuals.sections import services as manual_services
 
     child = Section.objects.get(pk=world["child"].pk)
     manual_services.update_section_settings(

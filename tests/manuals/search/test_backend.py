@@ -160,7 +160,7 @@ class SearchBackendContract:
     def test_deleting_a_section_removes_it(self, corpus, admin_user, index_now):
         """After delete_section and the outbox, the section is not found any more,
         also by a searcher opened before (whoosh's own refresh() resurrects it)."""
-        from manuals import services as manual_services
+        from manuals.sections import services as manual_services
 
         assert corpus["returns"].pk in self.ids(self.search(admin_user, "退货"))
         manual_services.delete_section(corpus["returns"], user=admin_user)
@@ -169,7 +169,7 @@ class SearchBackendContract:
 
     def test_editing_a_section_reindexes_it(self, corpus, admin_user, index_now):
         """A newly published revision is what search finds."""
-        from manuals import services as manual_services
+        from manuals.sections import services as manual_services
 
         result = manual_services.save_revision(
             corpus["old"],

@@ -3,12 +3,12 @@
 import pytest
 from django.db import transaction
 
-from manuals import services as manual_services
 from manuals.models import Section
 from manuals.search import services
 from manuals.search.backends.base import IndexBusy
 from manuals.search.models import IndexTask
 from manuals.search.outbox import _apply_after_commit, apply_pending
+from manuals.sections import services as manual_services
 from tests.factories import make_section
 
 

@@ -136,7 +136,7 @@ def test_did_you_mean_never_offers_internal_words(world):
 
 def test_section_made_internal_leaves_public_results(world, admin_user, index_now):
     """Changing visibility re-indexes: the public stops finding the section."""
-    from manuals import services as manual_services
+    from manuals.sections import services as manual_services
 
     manual_services.update_section_settings(
         world["public"],

@@ -6,8 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from manuals import services
 from manuals.models import Section
+from manuals.sections import services
 from manuals.transfer.importer import apply, read_source
 from manuals.transfer.problems import ImportFailed
 

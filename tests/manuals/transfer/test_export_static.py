@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from manuals import services
 from manuals.media import media_create
 from manuals.models import Visibility
+from manuals.sections import services
 from manuals.transfer.export_static import export_portal
 from tests.factories import make_section
 from tests.manuals.portal.conftest import assert_no_canary

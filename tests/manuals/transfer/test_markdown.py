@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from manuals import services
 from manuals.models import Kind, Section, Visibility
+from manuals.sections import services
 from manuals.transfer import markdown_io
 from manuals.transfer.importer import apply, read_source
 from manuals.transfer.manual_export import export_manual
@@ -104,7 +104,7 @@ def rich_manual(tree, admin_user):
 
 @pytest.fixture(autouse=True)
 def _hours_block(admin_user):
-    from manuals.blocks import create_block
+    from manuals.blocks.services import create_block
 
     create_block(
         key="hours",

@@ -12,9 +12,9 @@ from django.db.models import Count, Max, Subquery, Value
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from ..models import AuditEntry
+from ..permissions import audience_key, can_edit
 from . import selectors
-from .models import AuditEntry
-from .permissions import audience_key, can_edit
 
 # Bounds staleness for changes made behind the services' back (e.g. the Django admin).
 NAVIGATION_SECONDS = 600

@@ -4,9 +4,9 @@ from django import forms
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from .forms import limit_body_field
-from .models import BlockRevision, Visibility
-from .rendering import validate_body_size
+from ..models import BlockRevision, Visibility
+from ..rendering import validate_body_size
+from ..sections.forms import limit_body_field
 
 
 class BlockRevisionForm(forms.Form):

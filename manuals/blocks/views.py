@@ -1,4 +1,4 @@
-"""Views of the blocks library. Thin: manuals/blocks.py does the work."""
+"""Views of the blocks library. Thin: blocks/services.py does the work."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,14 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import blocks
-from .block_forms import BlockCreateForm, BlockRevisionForm
-from .collaboration import conflict_message
-from .diff import side_by_side
-from .models import Block, BlockRevision
-from .permissions import can_edit, can_read_block, can_read_internal
-from .rendering import render_revision
-from .views import _after_save, _section_or_404
+from ..diff import side_by_side
+from ..editing.services import conflict_message
+from ..models import Block, BlockRevision
+from ..permissions import can_edit, can_read_block, can_read_internal
+from ..rendering import render_revision
+from ..sections.views import _after_save, _section_or_404
+from . import services as blocks
+from .forms import BlockCreateForm, BlockRevisionForm
 
 
 def _visible_blocks(user):

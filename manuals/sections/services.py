@@ -16,20 +16,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import audit, directives, permissions
-from .audience import clamp_to_parent, takes_groups
-from .editing.merge import merge_text
-from .models import (
-    AuditEntry,
-    Draft,
-    Kind,
-    Revision,
-    Section,
-    Tag,
-)
-from .permissions import require
-from .rendering import validate_body_size
-from .signals import sections_changed
+from .. import audit, directives, permissions
+from ..audience import clamp_to_parent, takes_groups
+from ..editing.merge import merge_text
+from ..models import AuditEntry, Draft, Kind, Revision, Section, Tag
+from ..permissions import require
+from ..rendering import validate_body_size
+from ..signals import sections_changed
 
 TREE_LOCK_ID = 727_001  # any constant; names the advisory lock of the section tree
 MOVE_POSITIONS = {

@@ -1,5 +1,6 @@
 """Views for editing together: presence, autosave, review queue, scheduling,
-review-by dates, the audit log and the trash. Thin: collaboration.py does the work."""
+review-by dates, the audit log and the trash. Thin: editing/services.py does the
+work."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,12 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import audit, collaboration, selectors, services
-from .diff import side_by_side
-from .forms import RevisionForm
-from .forms_workflow import AuditFilterForm, ReviewDecisionForm, ScheduleForm
-from .models import AuditEntry, ReviewRequest, Section
-from .permissions import (
+from .. import audit
+from ..diff import side_by_side
+from ..models import AuditEntry, ReviewRequest, Section
+from ..permissions import (
     can_delete,
     can_edit,
     can_publish,
@@ -23,7 +22,11 @@ from .permissions import (
     can_restore,
     can_view_audit,
 )
-from .views import _revision_or_404, _section_or_404
+from ..sections import selectors, services
+from ..sections.forms import RevisionForm
+from ..sections.views import _revision_or_404, _section_or_404
+from . import services as collaboration
+from .forms import AuditFilterForm, ReviewDecisionForm, ScheduleForm
 
 
 @require_POST

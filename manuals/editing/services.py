@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, permissions
-from .models import (
+from .. import audit, permissions
+from ..models import (
     AuditEntry,
     Draft,
     EditPresence,
@@ -19,8 +19,8 @@ from .models import (
     ScheduledPublication,
     Section,
 )
-from .permissions import require
-from .services import default_review_by, publish_revision
+from ..permissions import require
+from ..sections.services import default_review_by, publish_revision
 
 Action = AuditEntry.Action
 PRESENCE_TIMEOUT = datetime.timedelta(seconds=60)

@@ -14,26 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, directives, permissions
-from .audience import ANONYMOUS, takes_groups
-from .diff import side_by_side
-from .editing.merge import merge_text
-from .models import (
-    AuditEntry,
-    Block,
-    BlockDraft,
-    BlockRevision,
-    Section,
-)
-from .permissions import can_edit_block, can_publish_block, require
-from .rendering import plain_text, render_markdown, validate_body_size
-from .services import (
-    SaveResult,
-    _changed,
-    publish_revision,
-    save_revision,
-)
-from .signals import blocks_published
+from .. import audit, directives, permissions
+from ..audience import ANONYMOUS, takes_groups
+from ..diff import side_by_side
+from ..editing.merge import merge_text
+from ..models import AuditEntry, Block, BlockDraft, BlockRevision, Section
+from ..permissions import can_edit_block, can_publish_block, require
+from ..rendering import plain_text, render_markdown, validate_body_size
+from ..sections.services import SaveResult, _changed, publish_revision, save_revision
+from ..signals import blocks_published
 
 
 def pinned_directive(key: str, number: int) -> str:

@@ -6,7 +6,7 @@ from operator import or_
 
 from django.utils import timezone
 
-from .models import Section
+from ..models import Section
 
 
 @dataclass

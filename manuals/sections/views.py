@@ -13,14 +13,13 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import collaboration, directives, selectors, services
-from .audience import ANONYMOUS, takes_groups
-from .diff import side_by_side
-from .forms import MoveForm, RevisionForm, SectionCreateForm, SectionSettingsForm
-from .kinds import starting_bodies, starting_body
-from .models import Draft, Kind, Revision, Section, Visibility
-from .navigation import NAVIGATION_SECONDS, change_stamp, page_navigation
-from .permissions import (
+from .. import directives
+from ..audience import ANONYMOUS, takes_groups
+from ..diff import side_by_side
+from ..editing import services as collaboration
+from ..kinds import starting_bodies, starting_body
+from ..models import Draft, Kind, Revision, Section, Visibility
+from ..permissions import (
     audience_key,
     can_create,
     can_delete,
@@ -28,10 +27,18 @@ from .permissions import (
     can_publish,
     can_read,
 )
-from .rendering import BodyTooLong, render_markdown, render_revision, validate_body_size
-from .search.outbox import index_problem
-from .search.sections import SectionDocumentBuilder
-from .signals import section_viewed
+from ..rendering import (
+    BodyTooLong,
+    render_markdown,
+    render_revision,
+    validate_body_size,
+)
+from ..search.outbox import index_problem
+from ..search.sections import SectionDocumentBuilder
+from ..signals import section_viewed
+from . import selectors, services
+from .forms import MoveForm, RevisionForm, SectionCreateForm, SectionSettingsForm
+from .navigation import NAVIGATION_SECONDS, change_stamp, page_navigation
 
 
 def _section_and_ancestors(pk):

@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from .audience import takes_groups
-from .models import Kind, Revision, Section, Visibility
-from .rendering import body_limit, validate_body_size
+from ..audience import takes_groups
+from ..models import Kind, Revision, Section, Visibility
+from ..rendering import body_limit, validate_body_size
 
 
 def limit_body_field(field: forms.Field) -> None:

@@ -1,0 +1,2 @@
+"""Reusable blocks: written once, embedded in many sections and FAQ answers with
+{{block:KEY}}; services, views and forms."""

@@ -1,0 +1,2 @@
+"""Sections of the manual: their services, views, forms, selectors and the cached
+navigation around a page."""
