@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..diff import side_by_side
-from ..editing.services import conflict_message
+from ..editing.flow import EditPage, edit_with_merge
 from ..models import Block, BlockRevision
 from ..permissions import can_edit, can_read_block, can_read_internal
 from ..rendering import render_revision
@@ -163,66 +163,52 @@ def block_detail(request, key):
 def block_edit(request, key):
     block = _editable_block_or_404(request, key)
     head = block.head_revision
-    initial = {
-        "title": head.title if head else block.title,
-        "body": head.body if head else "",
-        "base": head,
-    }
-    draft = blocks.pending_block_draft(block, user=request.user)
-    if draft and request.GET.get("draft") == "restore":
-        # Based on the revision it was written from: saving merges it again.
-        initial = {
+
+    def saved(result, data):
+        messages.success(request, _("Saved."))
+        if "publish" in request.POST and blocks.can_publish_block(request.user):
+            return redirect("manuals:block_publish", key=block.key)
+        return redirect(block)
+
+    outcome = edit_with_merge(
+        request,
+        form=lambda data=None, initial=None: BlockRevisionForm(
+            data, block=block, initial=initial
+        ),
+        initial={
+            "title": head.title if head else block.title,
+            "body": head.body if head else "",
+            "base": head,
+        },
+        kept=blocks.pending_block_draft(block, user=request.user),
+        restored=lambda draft: {
             "title": draft.title,
             "body": draft.body,
             "base": draft.base,
             "resolves": draft.pk,
-        }
-        draft = None
-    form = BlockRevisionForm(request.POST or None, block=block, initial=initial)
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            result = blocks.save_block_revision(
-                block,
-                user=request.user,
-                title=data["title"],
-                body=data["body"],
-                base=data["base"],
-                message=data["message"],
-                resolves=data["resolves"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            if result.ok:
-                messages.success(request, _("Saved."))
-                if "publish" in request.POST and blocks.can_publish_block(request.user):
-                    return redirect("manuals:block_publish", key=block.key)
-                return redirect(block)
-            conflict = result
-            conflict.rows = side_by_side(result.head.body, data["body"])
-            form = BlockRevisionForm(
-                block=block,
-                initial={
-                    "title": data["title"],
-                    "body": result.conflict_body,
-                    "base": result.head,
-                    "message": data["message"],
-                    "resolves": result.draft.pk,
-                },
-            )
-            draft = None  # the page shows the conflict itself
-            messages.error(request, conflict_message())
+        },
+        save=lambda data: blocks.save_block_revision(
+            block,
+            user=request.user,
+            title=data["title"],
+            body=data["body"],
+            base=data["base"],
+            message=data["message"],
+            resolves=data["resolves"],
+        ),
+        saved=saved,
+    )
+    if not isinstance(outcome, EditPage):
+        return outcome
     return render(
         request,
         "manuals/blocks/form.html",
         {
-            "form": form,
+            "form": outcome.form,
             "kb_block": block,
             "creating": False,
-            "conflict": conflict,
-            "draft": draft,
+            "conflict": outcome.conflict,
+            "draft": outcome.draft,
             "can_publish": blocks.can_publish_block(request.user),
         },
     )

@@ -17,6 +17,7 @@ from .. import directives
 from ..audience import ANONYMOUS, takes_groups
 from ..diff import side_by_side
 from ..editing import services as collaboration
+from ..editing.flow import EditPage, edit_with_merge
 from ..kinds import starting_bodies, starting_body
 from ..models import Draft, Kind, Revision, Section, Visibility
 from ..permissions import (
@@ -215,70 +216,50 @@ def section_create(request, parent_pk=None):
 def section_edit(request, pk):
     section, ancestors = _section_or_404(request, pk, edit=True)
     head = section.head_revision
-    initial = {
-        "title": head.title if head else section.title,
-        "body": head.body if head else "",
-        "base": head,
-    }
-    draft = collaboration.pending_draft(section, user=request.user)
-    if draft and request.GET.get("draft") == "restore":
-        # The restored text keeps the revision it was based on, so saving it merges
-        # with whatever was saved since.
-        initial = {
+    kept = collaboration.pending_draft(section, user=request.user)
+    if kept and head and (kept.title, kept.body) == (head.title, head.body):
+        kept = None  # an autosave of what is saved already: nothing to offer
+    outcome = edit_with_merge(
+        request,
+        form=lambda data=None, initial=None: RevisionForm(
+            data, section=section, initial=initial
+        ),
+        initial={
+            "title": head.title if head else section.title,
+            "body": head.body if head else "",
+            "base": head,
+        },
+        kept=kept,
+        restored=lambda draft: {
             "title": draft.title,
             "body": draft.body,
             "base": draft.base,
             "resolves": draft.pk if draft.kind == Draft.Kind.CONFLICT else None,
-        }
-        draft = None
-    elif draft and head and (draft.title, draft.body) == (head.title, head.body):
-        draft = None
-    form = RevisionForm(request.POST or None, section=section, initial=initial)
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            result = services.save_revision(
-                section,
-                user=request.user,
-                title=data["title"],
-                body=data["body"],
-                base=data["base"],
-                message=data["message"],
-                resolves=data["resolves"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            if result.ok:
-                return _after_save(request, section, result)
-            # Nothing is lost: the editor's text, merged with conflict markers, goes
-            # back into the form, now based on the head it conflicted with; the
-            # unmerged text is kept as a conflict draft too.
-            conflict = result
-            conflict.rows = side_by_side(result.head.body, data["body"])
-            form = RevisionForm(
-                section=section,
-                initial={
-                    "title": result.conflict_title,
-                    "body": result.conflict_body,
-                    "base": result.head,
-                    "message": data["message"],
-                    "resolves": result.draft.pk,
-                },
-            )
-            messages.error(request, collaboration.conflict_message())
+        },
+        save=lambda data: services.save_revision(
+            section,
+            user=request.user,
+            title=data["title"],
+            body=data["body"],
+            base=data["base"],
+            message=data["message"],
+            resolves=data["resolves"],
+        ),
+        saved=lambda result, data: _after_save(request, section, result),
+    )
+    if not isinstance(outcome, EditPage):
+        return outcome
     return render(
         request,
         "manuals/section_form.html",
         {
-            "form": form,
+            "form": outcome.form,
             "section": section,
             "ancestors": ancestors,
             "creating": False,
             "can_publish": can_publish(request.user),
-            "conflict": conflict,
-            "draft": draft,
+            "conflict": outcome.conflict,
+            "draft": outcome.draft,
             "others": collaboration.others_editing(section, user=request.user),
         },
     )
