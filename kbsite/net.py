@@ -29,3 +29,20 @@ def client_ip(request) -> str | None:
         # Not through all our proxies (or a misconfigured one): the direct peer.
         return remote
     return _valid(hops[-count]) or remote
+
+
+class ClientAddressMiddleware:
+    """Behind our proxies, REMOTE_ADDR becomes the client's address (`client_ip`),
+    so whatever reads it (the survey's rate limit and anonymous visitor hash,
+    Django's own logging) sees the reader, not the proxy. Off unless
+    DJANGO_BEHIND_PROXY=1."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if getattr(settings, "KB_BEHIND_PROXY", False):
+            address = client_ip(request)
+            if address:
+                request.META["REMOTE_ADDR"] = address
+        return self.get_response(request)

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Behind a proxy, REMOTE_ADDR is made the client's (DJANGO_BEHIND_PROXY).
+    "kbsite.net.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every page, error pages too (CONTENT_SECURITY_POLICY).
