@@ -18,4 +18,4 @@ class FaqConfig(AppConfig):
 
         register(EntryDocumentBuilder())
         # The header shows unread answers on every page: read with the user row.
-        hooks.provide_user_annotation("kb_unread_answers", selectors.unread_count_expr)
+        hooks.provide_user_annotation("kb_unread_answers", selectors.unread_count_sql)

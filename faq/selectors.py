@@ -3,8 +3,9 @@
 import hashlib
 from itertools import groupby
 
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Q
 
 from manuals.models import Section
 from manuals.rendering import render_cached
@@ -56,16 +57,18 @@ def open_questions(*, user):
     )
 
 
-def unread_count_expr():
-    """The number of unread notices of each user row, as a query expression."""
-    unread = (
-        Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
-        .order_by()
-        .values("user")
-        .annotate(n=Count("pk"))
-        .values("n")
+def unread_count_sql(user_alias: str) -> str:
+    """SQL counting the unread notices of the user row aliased `user_alias` (read
+    with every page's user, see FaqConfig.ready)."""
+    q = connection.ops.quote_name
+    meta = Notification._meta
+    user = q(meta.get_field("user").column)
+    read = q(meta.get_field("read_at").column)
+    pk = q(get_user_model()._meta.pk.column)
+    return (
+        f"SELECT COUNT(*) FROM {q(meta.db_table)} n "  # noqa: S608 - model names
+        f"WHERE n.{user} = {user_alias}.{pk} AND n.{read} IS NULL"
     )
-    return Coalesce(Subquery(unread), 0)
 
 
 def unread_notifications(*, user):

@@ -37,12 +37,12 @@ def search_click_url() -> str:
 _user_annotations: dict[str, Callable] = {}
 
 
-def provide_user_annotation(name: str, expression: Callable) -> None:
-    """An annotation every page's user row is read with (kbsite's auth backend):
-    `expression()` returns a query expression on the user model, e.g. the FAQ's count
-    of unread answers, so the header needs no query of its own."""
-    _user_annotations[name] = expression
+def provide_user_annotation(name: str, sql: Callable) -> None:
+    """A value every page's user row is read with (kbsite's auth backend), so the
+    header needs no query of its own: `sql(user_alias)` returns a scalar SQL
+    subquery over the user row aliased `user_alias` (the FAQ's unread answers)."""
+    _user_annotations[name] = sql
 
 
-def user_annotations() -> dict:
-    return {name: make() for name, make in _user_annotations.items()}
+def user_annotations(user_alias: str) -> dict[str, str]:
+    return {name: make(user_alias) for name, make in _user_annotations.items()}
