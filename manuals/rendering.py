@@ -131,7 +131,9 @@ def _slugify(value: str, separator: str) -> str:
     return HEADING_ID_PREFIX + slugify_unicode(value, separator)
 
 
-def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
+def filter_attribute(tag: str, attr: str, value: str) -> str | None:
+    """The sanitizer's attribute rule (nh3's attribute_filter): prefixed heading
+    ids and table-cell alignment only; the portal builds its link rewriting on it."""
     if attr == "id" and not value.startswith(HEADING_ID_PREFIX):
         return None
     if attr == "style":
@@ -152,7 +154,7 @@ def sanitize(raw_html: str) -> str:
         tags=ALLOWED_TAGS,
         clean_content_tags={"script", "style"},
         attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_filter_attribute,
+        attribute_filter=filter_attribute,
         allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",

@@ -21,7 +21,7 @@ from ..rendering import (
     Rendered,
     plain_text,
 )
-from ..rendering import _filter_attribute as sanitizer_filter
+from ..rendering import filter_attribute as sanitizer_filter
 from .links import Links
 from .models import PortalSettings
 from .selectors import CONTAINER_KINDS, FaqCategory, has_public_faq, meta_description
