@@ -56,6 +56,7 @@ def _english(settings):
     with translation.override("en"):
         yield
 
+
 pytestmark = pytest.mark.django_db
 
 CPU_BOUND = 3.0  # seconds of CPU per shape: generous; the product target is 1 s
