@@ -7,6 +7,8 @@ import zipfile
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.test import Client
 
 TAG = re.compile(rb"<[^>]*>")
@@ -22,7 +24,14 @@ def response_bytes(response, url: str = "") -> bytes:
     """
     if getattr(response, "streaming", False):
         body = b"".join(response.streaming_content)
-        response.close()
+        # Close the file behind it as the test client does: without the
+        # request_finished handler that would close the database connection (the
+        # world's transaction) on PostgreSQL.
+        request_finished.disconnect(close_old_connections)
+        try:
+            response.close()
+        finally:
+            request_finished.connect(close_old_connections)
     else:
         body = response.content
     if body.startswith(b"PK\x03\x04"):  # a zip download: read what it holds

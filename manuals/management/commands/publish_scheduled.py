@@ -9,7 +9,7 @@ deployment runs cron or this worker, one of them).
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from manuals.editing.services import publish_due
 
@@ -37,7 +37,10 @@ class Command(BaseCommand):
         every, runs = options["every"], options["runs"]
         done = 0
         while True:
-            close_old_connections()
+            if not connection.in_atomic_block:
+                # A long-running worker: drop connections that died or outlived
+                # CONN_MAX_AGE, as Django does between requests.
+                close_old_connections()
             count = publish_due()
             if count or not every:
                 self.stdout.write(f"Published {count} scheduled revision(s).")
