@@ -17,7 +17,7 @@ from .models import Category, Entry, Notification, Question, QuestionStatus
 from .permissions import can_answer, can_ask, can_edit_entries
 
 # FAQ changes are in the manual's audit log; writing an entry also tells the cached
-# pages that show related FAQ entries (manuals.navigation.change_stamp).
+# pages that show related FAQ entries (manuals.cache.change_stamp).
 Action = AuditEntry.Action
 
 

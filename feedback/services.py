@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from manuals.audience import Audience as ReaderAudience
+from manuals.cache import key as cache_key
 from manuals.models import Revision, Section
 from manuals.permissions import require
 
@@ -52,7 +53,7 @@ def coarse_audience(audience: str) -> str:
 
 
 def _check_rate(visitor: str) -> None:
-    key = f"kb:feedback:rate:{visitor}"
+    key = cache_key("feedback-rate", 1, visitor)
     limit = settings.KB_FEEDBACK_RATE_LIMIT
     cache.add(key, 0, 3600)
     try:

@@ -36,6 +36,7 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
+from .cache import key as cache_key
 from .permissions import Audience, audience_key
 
 logger = logging.getLogger(__name__)
@@ -827,14 +828,14 @@ def render_cached(
     The cache entry remembers which published block revisions went into it and is
     used only while they are still the published ones (one query, and none at all
     for text without blocks), so publishing a block shows at once in every process.
-    Given the change stamp (manuals.sections.navigation.change_stamp; publishing a block
+    Given the change stamp (manuals.cache.change_stamp; publishing a block
     writes an audit entry), an entry checked under the same stamp needs no query.
     """
     audience = _as_audience(user_or_audience)
     digest = hashlib.sha1(
         f"{audience}|{editor}".encode(), usedforsecurity=False
     ).hexdigest()[:12]
-    key = f"kb:render:v4:{name}:{digest}"
+    key = cache_key("render", 4, name, digest)
     cached = cache.get(key)
     if cached is not None:
         html, toc, deps, checked_at, error, limited = cached

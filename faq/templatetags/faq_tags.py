@@ -3,8 +3,8 @@
 from django import template
 from django.core.cache import cache
 
+from manuals.cache import NAVIGATION_SECONDS, key
 from manuals.permissions import audience_key
-from manuals.sections.navigation import NAVIGATION_SECONDS
 
 from .. import selectors
 from ..forms import AskForm
@@ -34,11 +34,11 @@ def _related(section, user, stamp) -> list:
     gives one (FAQ changes write audit entries, so they change the stamp)."""
     if stamp is None:
         return _related_now(section, user, None)
-    key = f"kb:faq:related:v1:{stamp}:{section.pk}:{audience_key(user)}"
-    entries = cache.get(key)
+    name = key("faq-related", 1, stamp, section.pk, audience_key(user))
+    entries = cache.get(name)
     if entries is None:
         entries = _related_now(section, user, stamp)
-        cache.set(key, entries, NAVIGATION_SECONDS)
+        cache.set(name, entries, NAVIGATION_SECONDS)
     return entries
 
 

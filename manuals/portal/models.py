@@ -5,7 +5,9 @@ from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-CACHE_KEY = "kb:portal:settings:v1"
+from ..cache import key
+
+CACHE_KEY = key("portal-settings", 1)
 
 color_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb, for example #1a73e8.")

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from .. import directives
 from ..audience import ANONYMOUS, takes_groups
+from ..cache import NAVIGATION_SECONDS, change_stamp, key
 from ..diff import side_by_side
 from ..editing import services as collaboration
 from ..editing.flow import EditPage, edit_with_merge
@@ -39,7 +40,7 @@ from ..search.sections import SectionDocumentBuilder
 from ..signals import section_viewed
 from . import selectors, services
 from .forms import MoveForm, RevisionForm, SectionCreateForm, SectionSettingsForm
-from .navigation import NAVIGATION_SECONDS, change_stamp, page_navigation
+from .navigation import page_navigation
 
 
 def _section_and_ancestors(pk):
@@ -52,7 +53,7 @@ def _section_and_ancestors(pk):
     related = Section.objects.select_related(
         "published_revision", "head_revision", "owner"
     )
-    hint_key = f"kb:path:{pk}"
+    hint_key = key("path", 1, pk)
     path = cache.get(hint_key)
     if path:
         step = Section.steplen
@@ -85,11 +86,11 @@ def _section_or_404(request, pk, *, edit=False, stamp=None):
     if stamp is None:
         section, ancestors = _load_section(pk)
     else:
-        key = f"kb:section:v1:{stamp}:{pk}"
-        found = cache.get(key)
+        name = key("section", 1, stamp, pk)
+        found = cache.get(name)
         if found is None:
             found = _load_section(pk)
-            cache.set(key, found, NAVIGATION_SECONDS)
+            cache.set(name, found, NAVIGATION_SECONDS)
         section, ancestors = found
     if not can_read(request.user, section, ancestors):
         raise Http404
