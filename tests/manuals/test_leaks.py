@@ -337,3 +337,30 @@ def test_services_refuse_bodies_over_the_limit_whoever_calls(world, settings):
     assert Section.objects.get(pk=section.pk).head_revision == section.head_revision
     assert not Block.objects.filter(key="too-long").exists()
     assert not Entry.objects.exists()
+
+
+def test_where_used_costs_the_same_for_three_or_twelve_users(world):
+    """Where-used checks every user of the block in a few queries, not one (or
+    two) per section: the count does not grow with the sections that embed it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = world["people"]["admin"]
+    agent = world["people"]["agent"]
+    manual = Section.objects.get_parent(Section.objects.get(pk=world["readable"].pk))
+
+    def count():
+        block = Block.objects.get(key="greet")
+        with CaptureQueriesContext(connection) as queries:
+            found = blocks.usages(block, user=agent)
+        return len(queries), found
+
+    for i in range(2):
+        make_section(manual, title=f"用 {i}", body="{{block:greet}}", user=admin)
+    few, found_few = count()
+    for i in range(2, 11):
+        make_section(manual, title=f"用 {i}", body="{{block:greet}}", user=admin)
+    many, found_many = count()
+    assert len(found_many.rows) == len(found_few.rows) + 9
+    assert found_many.hidden == found_few.hidden == 1  # the restricted one
+    assert many <= few, (few, many)  # one or two per section before
