@@ -59,6 +59,34 @@ def _wrk() -> str | None:
     return shutil.which("wrk")
 
 
+def _serve(cwd: Path, env: dict) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "kbsite.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=cwd,
+        env=env,
+    )
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError(f"gunicorn in {cwd} did not start")
+
+
 def _run(args, env):
     return subprocess.run(
         [sys.executable, *args],
@@ -97,30 +125,8 @@ def _measure(database_url: str | None, tmp: Path, wrk: str) -> list[tuple]:
     out = _run(["manage.py", "shell", "-c", SETUP], env).stdout
     session = re.search(r"SESSION (\S+)", out).group(1)
     section = re.search(r"SECTION (\S+)", out).group(1)
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "kbsite.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server, port = _serve(ROOT, env)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         lua = tmp / "report.lua"
         lua.write_text(LUA)
         rows = []

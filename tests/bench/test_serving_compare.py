@@ -16,16 +16,14 @@ its own code, in its own database. Skipped without KB_BENCH_BASELINE or wrk.
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.bench.test_serving_bench import LUA, SETUP, _free_port, _wrk
+from tests.bench.test_serving_bench import LUA, SETUP, _serve, _wrk
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = os.environ.get("KB_BENCH_BASELINE", "")
@@ -66,34 +64,6 @@ def _manage(cwd: Path, env: dict, *args) -> str:
         capture_output=True,
         text=True,
     ).stdout
-
-
-def _serve(cwd: Path, env: dict) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "kbsite.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=cwd,
-        env=env,
-    )
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server, port
-        except OSError:
-            time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError(f"gunicorn in {cwd} did not start")
 
 
 def _load(wrk: str, lua: Path, port: int, path: str, session: str, seconds: str):
