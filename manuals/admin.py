@@ -29,14 +29,14 @@ class SectionAdmin(AuditedAdmin, TreeAdmin):
 
     def after_save(self, request, obj, change):
         # A visibility or group change must reach the subtree and the index.
-        services.apply_outside_change(section=obj)
+        services.section_apply_outside_change(section=obj)
 
     def delete_model(self, request, obj):
         # For good, with its subtree and history, as purging the trash does (which
         # also writes the audit entry and takes the subtree out of the index).
         if not Section.objects.filter(pk=obj.pk).exists():
             return  # went with an ancestor deleted just before it
-        services.purge_section(obj, user=request.user, from_trash=False)
+        services.section_purge(section=obj, user=request.user, from_trash=False)
 
     def move_node(self, request):
         """Drag and drop in the tree list: moved by the service (permission,
@@ -54,7 +54,9 @@ class SectionAdmin(AuditedAdmin, TreeAdmin):
         if position is None:
             return HttpResponseBadRequest("Invalid form data provided")
         try:
-            services.move_section(node, target, position, user=request.user)
+            services.section_move(
+                section=node, target=target, position=position, user=request.user
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return HttpResponseBadRequest("Exception raised during move")
@@ -88,13 +90,13 @@ class TagAdmin(AuditedAdmin):
     search_fields = ["name"]
 
     def after_save(self, request, obj, change):
-        services.reindex_sections(ids=obj.section_set.values_list("pk", flat=True))
+        services.sections_reindex(ids=obj.section_set.values_list("pk", flat=True))
 
     def before_delete(self, request, obj):
         return list(obj.section_set.values_list("pk", flat=True))
 
     def after_delete(self, request, obj, before):
-        services.reindex_sections(ids=before)
+        services.sections_reindex(ids=before)
 
 
 @admin.register(Media)

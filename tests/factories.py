@@ -48,8 +48,8 @@ def make_section(
 ):
     """A section created through the service, as the UI would."""
     user = user or make_admin("factory-admin")
-    return services.create_section(
-        parent,
+    return services.section_create(
+        parent=parent,
         title=title,
         body=body,
         kind=kind,

@@ -22,7 +22,7 @@ from ..editing.merge import merge_text
 from ..models import AuditEntry, Block, BlockDraft, BlockRevision, Section
 from ..permissions import can_edit_block, can_publish_block, require
 from ..rendering import plain_text, render_markdown, validate_body_size
-from ..sections.services import SaveResult, _changed, publish_revision, save_revision
+from ..sections.services import SaveResult, _changed, revision_publish, section_save
 from ..signals import blocks_published
 
 
@@ -63,7 +63,7 @@ def _new_revision(block, *, user, title, body, base, message) -> BlockRevision:
 
 
 @transaction.atomic
-def create_block(
+def block_create(
     *,
     key: str,
     title: str,
@@ -90,15 +90,15 @@ def create_block(
     if publish is None:
         publish = can_publish_block(user)
     if publish:
-        publish_block(block, revision, user=user)
+        block_publish(block=block, revision=revision, user=user)
     block.refresh_from_db()
     return block
 
 
 @transaction.atomic
-def save_block_revision(
-    block: Block,
+def block_save(
     *,
+    block: Block,
     user,
     body: str,
     base: BlockRevision | None,
@@ -156,17 +156,17 @@ def save_block_revision(
     return SaveResult(status=status, revision=revision, head=head)
 
 
-def pending_block_draft(block: Block, *, user) -> BlockDraft | None:
+def block_pending_draft(*, block: Block, user) -> BlockDraft | None:
     """The user's newest text kept from a colliding save of this block."""
     return BlockDraft.objects.filter(block=block, user=user).first()
 
 
-def discard_block_drafts(block: Block, *, user) -> int:
+def block_discard_drafts(*, block: Block, user) -> int:
     return BlockDraft.objects.filter(block=block, user=user).delete()[0]
 
 
 @transaction.atomic
-def publish_block(block: Block, revision: BlockRevision, *, user) -> list[int]:
+def block_publish(*, block: Block, revision: BlockRevision, user) -> list[int]:
     """Publish a block revision; returns the ids of the sections that follow it."""
     require(can_publish_block(user))
     if revision.block_id != block.pk:
@@ -196,7 +196,7 @@ def publish_block(block: Block, revision: BlockRevision, *, user) -> list[int]:
 
 
 @transaction.atomic
-def restore_block_revision(revision: BlockRevision, *, user) -> BlockRevision:
+def block_restore(*, revision: BlockRevision, user) -> BlockRevision:
     require(can_edit_block(user))
     block = Block.objects.select_for_update().get(pk=revision.block_id)
     _check(revision.body, block.key, block)
@@ -254,7 +254,7 @@ class Usages:
         return len(self.rows) + self.hidden
 
 
-def usages(block: Block, *, user) -> Usages:
+def block_usages(*, block: Block, user) -> Usages:
     """Where the block is used, as far as `user` may read: each user object with
     pin state and newer revision, and how many others there are."""
     latest = block.published_revision.number if block.published_revision else None
@@ -294,7 +294,7 @@ def usages(block: Block, *, user) -> Usages:
 
 
 @transaction.atomic
-def delete_block(block: Block, *, user) -> None:
+def block_delete(*, block: Block, user) -> None:
     require(user.is_active and user.has_perm("manuals.delete_block"))
     affected = directives.users(block)
     audit.record(
@@ -311,7 +311,7 @@ def delete_block(block: Block, *, user) -> None:
 
 
 @transaction.atomic
-def update_pin(section: Section, block: Block, *, user):
+def pin_update(*, section: Section, block: Block, user):
     """Move every pin of `block` in the section to its published revision, as a new
     revision of the section (published when the section's head was)."""
     section = Section.objects.select_related("head_revision").get(pk=section.pk)
@@ -321,8 +321,8 @@ def update_pin(section: Section, block: Block, *, user):
         raise ValidationError(_("The block has no published revision."))
     pattern = re.compile(r"\{\{\s*block:" + re.escape(block.key) + r"@\d+\s*\}\}")
     body = pattern.sub(pinned_directive(block.key, latest.number), head.body)
-    result = save_revision(
-        section,
+    result = section_save(
+        section=section,
         user=user,
         title=head.title,
         body=body,
@@ -335,7 +335,7 @@ def update_pin(section: Section, block: Block, *, user):
         and result.revision != head
         and permissions.can_publish(user)
     ):
-        publish_revision(section, result.revision, user=user)
+        revision_publish(section=section, revision=result.revision, user=user)
     return result
 
 
@@ -347,7 +347,7 @@ class Impact:
     rows: list
 
 
-def impact(block: Block, revision: BlockRevision, *, user) -> Impact:
+def block_impact(*, block: Block, revision: BlockRevision, user) -> Impact:
     """What publishing `revision` would change: how many sections follow the block,
     how many of those are public, and a rendered-text diff of one of them that
     `user` may read (the counts name no section)."""

@@ -102,7 +102,7 @@ def block_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            block = blocks.create_block(
+            block = blocks.block_create(
                 key=data["key"],
                 title=data["title"],
                 body=data["body"],
@@ -151,7 +151,7 @@ def block_detail(request, key):
         {
             "kb_block": block,
             "rendered": rendered,
-            "usages": blocks.usages(block, user=request.user),
+            "usages": blocks.block_usages(block=block, user=request.user),
             "revisions": revisions,
             "can_edit": may_edit,
             "can_publish": blocks.can_publish_block(request.user),
@@ -180,15 +180,15 @@ def block_edit(request, key):
             "body": head.body if head else "",
             "base": head,
         },
-        kept=blocks.pending_block_draft(block, user=request.user),
+        kept=blocks.block_pending_draft(block=block, user=request.user),
         restored=lambda draft: {
             "title": draft.title,
             "body": draft.body,
             "base": draft.base,
             "resolves": draft.pk,
         },
-        save=lambda data: blocks.save_block_revision(
-            block,
+        save=lambda data: blocks.block_save(
+            block=block,
             user=request.user,
             title=data["title"],
             body=data["body"],
@@ -218,7 +218,7 @@ def block_edit(request, key):
 def block_discard_draft(request, key):
     """Throw away the text kept from a colliding save (the editor chose to)."""
     block = _editable_block_or_404(request, key)
-    if blocks.discard_block_drafts(block, user=request.user):
+    if blocks.block_discard_drafts(block=block, user=request.user):
         messages.success(request, _("Your kept text was discarded."))
     return redirect("manuals:block_edit", key=block.key)
 
@@ -230,7 +230,7 @@ def block_publish(request, key):
         raise PermissionDenied
     revision = block.head_revision
     if request.method == "POST":
-        ids = blocks.publish_block(block, revision, user=request.user)
+        ids = blocks.block_publish(block=block, revision=revision, user=request.user)
         messages.success(
             request,
             _("Block published; %(n)s section(s) following it now show the new text.")
@@ -243,7 +243,9 @@ def block_publish(request, key):
         {
             "kb_block": block,
             "revision": revision,
-            "impact": blocks.impact(block, revision, user=request.user),
+            "impact": blocks.block_impact(
+                block=block, revision=revision, user=request.user
+            ),
         },
     )
 
@@ -273,7 +275,7 @@ def block_diff(request, key):
 def block_restore(request, key, number):
     block = _editable_block_or_404(request, key)
     revision = get_object_or_404(BlockRevision, block=block, number=number)
-    new = blocks.restore_block_revision(revision, user=request.user)
+    new = blocks.block_restore(revision=revision, user=request.user)
     messages.success(
         request,
         _("Revision %(old)s restored as revision %(new)s.")
@@ -287,7 +289,7 @@ def block_delete(request, key):
     if not request.user.has_perm("manuals.delete_block"):
         raise PermissionDenied
     if request.method == "POST":
-        blocks.delete_block(block, user=request.user)
+        blocks.block_delete(block=block, user=request.user)
         messages.success(request, _("Block deleted."))
         return redirect("manuals:blocks")
     return render(
@@ -295,7 +297,7 @@ def block_delete(request, key):
         "manuals/blocks/delete.html",
         {
             "kb_block": block,
-            "usages": blocks.usages(block, user=request.user),
+            "usages": blocks.block_usages(block=block, user=request.user),
         },
     )
 
@@ -304,5 +306,5 @@ def block_delete(request, key):
 def update_pin(request, pk, key):
     section, _ancestors = _section_or_404(request, pk, edit=True)
     block = _editable_block_or_404(request, key)
-    result = blocks.update_pin(section, block, user=request.user)
+    result = blocks.pin_update(section=section, block=block, user=request.user)
     return _after_save(request, section, result)

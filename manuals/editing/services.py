@@ -20,7 +20,7 @@ from ..models import (
     Section,
 )
 from ..permissions import require
-from ..sections.services import default_review_by, publish_revision
+from ..sections.services import default_review_by, revision_publish
 
 Action = AuditEntry.Action
 PRESENCE_TIMEOUT = datetime.timedelta(seconds=60)
@@ -37,8 +37,8 @@ def conflict_message() -> str:
 # Drafts -------------------------------------------------------------------------
 
 
-def autosave_draft(
-    section: Section, *, user, title: str, body: str, base: Revision | None
+def draft_autosave(
+    *, section: Section, user, title: str, body: str, base: Revision | None
 ) -> Draft:
     """Keep what the editor has typed so far; one autosave per user and section."""
     require(permissions.can_edit(user, section))
@@ -51,7 +51,7 @@ def autosave_draft(
     return draft
 
 
-def pending_draft(section: Section, *, user) -> Draft | None:
+def draft_pending(*, section: Section, user) -> Draft | None:
     """The user's newest unsaved text for the section (conflict drafts first)."""
     drafts = Draft.objects.filter(section=section, user=user)
     return (
@@ -60,24 +60,24 @@ def pending_draft(section: Section, *, user) -> Draft | None:
     )
 
 
-def discard_drafts(section: Section, *, user) -> int:
+def drafts_discard(*, section: Section, user) -> int:
     return Draft.objects.filter(section=section, user=user).delete()[0]
 
 
 # Presence -----------------------------------------------------------------------
 
 
-def heartbeat(section: Section, *, user) -> list[str]:
+def presence_heartbeat(*, section: Section, user) -> list[str]:
     """Record that `user` has the editor open; return who else does, by username."""
     require(permissions.can_edit(user, section))
     now = timezone.now()
     EditPresence.objects.update_or_create(
         section=section, user=user, defaults={"last_seen": now}
     )
-    return others_editing(section, user=user, now=now)
+    return presence_others(section=section, user=user, now=now)
 
 
-def others_editing(section: Section, *, user, now=None) -> list[str]:
+def presence_others(*, section: Section, user, now=None) -> list[str]:
     now = now or timezone.now()
     return list(
         EditPresence.objects.filter(
@@ -89,7 +89,7 @@ def others_editing(section: Section, *, user, now=None) -> list[str]:
     )
 
 
-def leave(section: Section, *, user) -> None:
+def presence_leave(*, section: Section, user) -> None:
     EditPresence.objects.filter(section=section, user=user).delete()
 
 
@@ -97,8 +97,8 @@ def leave(section: Section, *, user) -> None:
 
 
 @transaction.atomic
-def submit_for_review(
-    section: Section, revision: Revision, *, user, note: str = ""
+def review_submit(
+    *, section: Section, revision: Revision, user, note: str = ""
 ) -> ReviewRequest:
     """An editor asks a publisher to review and publish `revision`."""
     require(permissions.can_edit(user, section))
@@ -122,8 +122,8 @@ def submit_for_review(
 
 
 @transaction.atomic
-def decide_review(
-    review: ReviewRequest, *, user, approve: bool, comment: str = ""
+def review_decide(
+    *, review: ReviewRequest, user, approve: bool, comment: str = ""
 ) -> ReviewRequest:
     """Approve (which publishes the revision) or request changes, with a comment."""
     require(permissions.can_publish(user))
@@ -149,7 +149,7 @@ def decide_review(
         comment=review.comment,
     )
     if approve:
-        publish_revision(review.section, review.revision, user=user)
+        revision_publish(section=review.section, revision=review.revision, user=user)
     return review
 
 
@@ -157,8 +157,8 @@ def decide_review(
 
 
 @transaction.atomic
-def schedule_publication(
-    section: Section, revision: Revision, *, user, publish_at: datetime.datetime
+def publication_schedule(
+    *, section: Section, revision: Revision, user, publish_at: datetime.datetime
 ) -> ScheduledPublication:
     require(permissions.can_publish(user))
     if revision.section_id != section.pk:
@@ -179,7 +179,7 @@ def schedule_publication(
     return scheduled
 
 
-def publish_due(*, section: Section | None = None, now=None) -> int:
+def publications_publish_due(*, section: Section | None = None, now=None) -> int:
     """Publish every scheduled revision whose time has come; returns how many.
 
     Run by `manage.py publish_scheduled`: from cron, or as a worker (`--every`),
@@ -202,7 +202,9 @@ def publish_due(*, section: Section | None = None, now=None) -> int:
             publisher = item.scheduled_by
             if publisher is None or not permissions.can_publish(publisher):
                 continue
-            publish_revision(item.section, item.revision, user=publisher)
+            revision_publish(
+                section=item.section, revision=item.revision, user=publisher
+            )
             count += 1
     return count
 
@@ -211,7 +213,7 @@ def publish_due(*, section: Section | None = None, now=None) -> int:
 
 
 @transaction.atomic
-def mark_reviewed(section: Section, *, user) -> Section:
+def section_mark_reviewed(*, section: Section, user) -> Section:
     """The owner (or an editor) confirms the section is still correct."""
     require(permissions.can_edit(user, section))
     section = Section.objects.get(pk=section.pk)

@@ -33,7 +33,7 @@ from .forms import AuditFilterForm, ReviewDecisionForm, ScheduleForm
 def heartbeat(request, pk):
     """Called every ~20 s by the editor: who else is here, and the current head."""
     section, _ancestors = _section_or_404(request, pk, edit=True)
-    others = collaboration.heartbeat(section, user=request.user)
+    others = collaboration.presence_heartbeat(section=section, user=request.user)
     head = section.head_revision
     return JsonResponse(
         {
@@ -52,8 +52,8 @@ def autosave(request, pk):
     if not form.is_valid():
         return JsonResponse({"saved": False, "errors": form.errors}, status=400)
     data = form.cleaned_data
-    draft = collaboration.autosave_draft(
-        section,
+    draft = collaboration.draft_autosave(
+        section=section,
         user=request.user,
         title=data["title"],
         body=data["body"],
@@ -67,7 +67,7 @@ def autosave(request, pk):
 @require_POST
 def discard_draft(request, pk):
     section, _ancestors = _section_or_404(request, pk, edit=True)
-    collaboration.discard_drafts(section, user=request.user)
+    collaboration.drafts_discard(section=section, user=request.user)
     messages.info(request, _("Your unsaved text was discarded."))
     return redirect("manuals:edit", pk=section.pk)
 
@@ -105,8 +105,8 @@ def review_detail(request, review_pk):
             raise PermissionDenied
         approve = "approve" in request.POST
         try:
-            collaboration.decide_review(
-                review,
+            collaboration.review_decide(
+                review=review,
                 user=request.user,
                 approve=approve,
                 comment=form.cleaned_data["comment"],
@@ -143,9 +143,9 @@ def schedule(request, pk, number):
     form = ScheduleForm(request.POST)
     if form.is_valid():
         try:
-            item = collaboration.schedule_publication(
-                section,
-                revision,
+            item = collaboration.publication_schedule(
+                section=section,
+                revision=revision,
                 user=request.user,
                 publish_at=form.cleaned_data["publish_at"],
             )
@@ -170,7 +170,7 @@ def schedule(request, pk, number):
 @require_POST
 def mark_reviewed(request, pk):
     section, _ancestors = _section_or_404(request, pk, edit=True)
-    section = collaboration.mark_reviewed(section, user=request.user)
+    section = collaboration.section_mark_reviewed(section=section, user=request.user)
     messages.success(
         request,
         _("Marked as reviewed. Next review by %(date)s.")
@@ -287,7 +287,9 @@ def trash_restore(request, pk):
             Section.objects.readable_by(request.user), pk=request.POST["parent"]
         )
     try:
-        section = services.restore_from_trash(section, user=request.user, parent=parent)
+        section = services.section_restore(
+            section=section, user=request.user, parent=parent
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("manuals:trash")
@@ -300,6 +302,6 @@ def trash_purge(request, pk):
     if not request.user.is_superuser:
         raise PermissionDenied
     section = _trashed_or_404(request, pk)
-    count = services.purge_section(section, user=request.user)
+    count = services.section_purge(section=section, user=request.user)
     messages.success(request, _("Deleted %(n)s section(s) for good.") % {"n": count})
     return redirect("manuals:trash")

@@ -47,7 +47,7 @@ def default_review_by(kind: str, today: datetime.date | None = None) -> datetime
 
 @dataclass
 class SaveResult:
-    """What `save_revision` did: 'saved', 'merged', 'unchanged' or 'conflict'."""
+    """What `section_save` did: 'saved', 'merged', 'unchanged' or 'conflict'."""
 
     status: str
     revision: Revision | None
@@ -151,9 +151,9 @@ def _clamp_subtree(section: Section) -> None:
 
 
 @transaction.atomic
-def create_section(
-    parent: Section | None,
+def section_create(
     *,
+    parent: Section | None,
     title: str,
     body: str = "",
     kind: str,
@@ -209,15 +209,15 @@ def create_section(
     if publish is None:
         publish = permissions.can_publish(user)
     if publish:
-        publish_revision(section, revision, user=user)
+        revision_publish(section=section, revision=revision, user=user)
     section.refresh_from_db()
     return section
 
 
 @transaction.atomic
-def save_revision(
-    section: Section,
+def section_save(
     *,
+    section: Section,
     user,
     title: str,
     body: str,
@@ -296,7 +296,7 @@ def save_revision(
 
 
 @transaction.atomic
-def publish_revision(section: Section, revision: Revision, *, user) -> Section:
+def revision_publish(*, section: Section, revision: Revision, user) -> Section:
     """Make `revision` what readers see."""
     require(permissions.can_publish(user))
     if revision.section_id != section.pk:
@@ -323,8 +323,8 @@ def publish_revision(section: Section, revision: Revision, *, user) -> Section:
 
 
 @transaction.atomic
-def restore_revision(
-    revision: Revision, *, user, publish_now: bool = False
+def revision_restore(
+    *, revision: Revision, user, publish_now: bool = False
 ) -> Revision:
     """Restoring writes a new revision with the old text; history is never rewritten."""
     section = revision.section
@@ -348,12 +348,12 @@ def restore_revision(
         revision=new.number,
     )
     if publish_now:
-        publish_revision(section, new, user=user)
+        revision_publish(section=section, revision=new, user=user)
     return new
 
 
 @transaction.atomic
-def move_section(section: Section, target: Section, position: str, *, user) -> Section:
+def section_move(*, section: Section, target: Section, position: str, user) -> Section:
     """Move `section` and its subtree before/after `target` or into it."""
     require(
         permissions.can_edit(user, section)
@@ -399,9 +399,9 @@ def _settings_snapshot(section: Section) -> dict:
 
 
 @transaction.atomic
-def update_section_settings(
-    section: Section,
+def section_update_settings(
     *,
+    section: Section,
     user,
     kind: str,
     visibility: str,
@@ -450,7 +450,7 @@ def _set_trash(section: Section, *, in_trash: bool) -> list[int]:
 
 
 @transaction.atomic
-def delete_section(section: Section, *, user) -> int:
+def section_delete(*, section: Section, user) -> int:
     """Move a section and its subtree to the trash; returns how many sections went.
 
     Nothing is hard-deleted from the interface: the subtree keeps its place, its
@@ -461,7 +461,7 @@ def delete_section(section: Section, *, user) -> int:
     section = Section.objects.get(pk=section.pk)
     if section.in_trash:
         raise ValidationError(_("That section is already in the trash."))
-    hidden = hidden_descendants(section, user=user)
+    hidden = section_hidden_descendants(section=section, user=user)
     if hidden:
         # Nobody deletes what they cannot see: the subtree holds others' sections.
         raise ValidationError(
@@ -483,19 +483,15 @@ def delete_section(section: Section, *, user) -> int:
     return len(ids)
 
 
-def hidden_descendants(section: Section, *, user) -> int:
+def section_hidden_descendants(*, section: Section, user) -> int:
     """How many live sections under `section` `user` may not read."""
     live = Section.objects.get_descendants(section).filter(in_trash=False)
     return live.count() - live.readable_by(user).count()
 
 
-# The plain word for what the interface calls delete.
-trash_section = delete_section
-
-
 @transaction.atomic
-def restore_from_trash(
-    section: Section, *, user, parent: Section | None = None
+def section_restore(
+    *, section: Section, user, parent: Section | None = None
 ) -> Section:
     """Put a trashed subtree back where it was, or under `parent` if given.
 
@@ -543,7 +539,7 @@ def restore_from_trash(
 
 
 @transaction.atomic
-def purge_section(section: Section, *, user, from_trash: bool = True) -> int:
+def section_purge(*, section: Section, user, from_trash: bool = True) -> int:
     """Delete a trashed subtree and its history for good (admins only).
 
     `from_trash=False` is the Django admin's delete, which skips the trash.
@@ -573,7 +569,7 @@ def purge_section(section: Section, *, user, from_trash: bool = True) -> int:
 
 
 @transaction.atomic
-def apply_outside_change(*, section: Section) -> None:
+def section_apply_outside_change(*, section: Section) -> None:
     """Bring the rest up to date after a section was changed outside these
     services (the Django admin's change form): what every service does after a
     change. Keeps the subtree no wider than its parents, refreshes where-used rows
@@ -584,6 +580,6 @@ def apply_outside_change(*, section: Section) -> None:
     _changed(_subtree_ids(section))
 
 
-def reindex_sections(*, ids) -> None:
+def sections_reindex(*, ids) -> None:
     """Re-index these sections (a tag they carry was renamed or deleted)."""
     _changed(list(ids))

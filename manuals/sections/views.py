@@ -182,8 +182,8 @@ def section_create(request, parent_pk=None):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            section = services.create_section(
-                parent,
+            section = services.section_create(
+                parent=parent,
                 title=data["title"],
                 body=data["body"],
                 kind=data["kind"],
@@ -217,7 +217,7 @@ def section_create(request, parent_pk=None):
 def section_edit(request, pk):
     section, ancestors = _section_or_404(request, pk, edit=True)
     head = section.head_revision
-    kept = collaboration.pending_draft(section, user=request.user)
+    kept = collaboration.draft_pending(section=section, user=request.user)
     if kept and head and (kept.title, kept.body) == (head.title, head.body):
         kept = None  # an autosave of what is saved already: nothing to offer
     outcome = edit_with_merge(
@@ -237,8 +237,8 @@ def section_edit(request, pk):
             "base": draft.base,
             "resolves": draft.pk if draft.kind == Draft.Kind.CONFLICT else None,
         },
-        save=lambda data: services.save_revision(
-            section,
+        save=lambda data: services.section_save(
+            section=section,
             user=request.user,
             title=data["title"],
             body=data["body"],
@@ -261,7 +261,7 @@ def section_edit(request, pk):
             "can_publish": can_publish(request.user),
             "conflict": outcome.conflict,
             "draft": outcome.draft,
-            "others": collaboration.others_editing(section, user=request.user),
+            "others": collaboration.presence_others(section=section, user=request.user),
         },
     )
 
@@ -293,13 +293,15 @@ def _after_save(request, section, result):
             request, _("Saved as revision %(n)s.") % {"n": result.revision.number}
         )
     if "publish" in request.POST and can_publish(request.user):
-        services.publish_revision(section, result.revision, user=request.user)
+        services.revision_publish(
+            section=section, revision=result.revision, user=request.user
+        )
         messages.success(request, _("Published."))
         return redirect(section)
     if "review" in request.POST and result.revision != section.published_revision:
-        collaboration.submit_for_review(
-            section,
-            result.revision,
+        collaboration.review_submit(
+            section=section,
+            revision=result.revision,
             user=request.user,
             note=request.POST.get("message", ""),
         )
@@ -377,7 +379,7 @@ def revision_detail(request, pk, number):
 def revision_restore(request, pk, number):
     section, _ancestors = _section_or_404(request, pk, edit=True)
     revision = _revision_or_404(section, number)
-    new = services.restore_revision(revision, user=request.user)
+    new = services.revision_restore(revision=revision, user=request.user)
     messages.success(
         request,
         _("Revision %(old)s restored as revision %(new)s.")
@@ -393,7 +395,7 @@ def section_publish(request, pk):
         raise PermissionDenied
     number = request.POST.get("number")
     revision = _revision_or_404(section, number) if number else section.head_revision
-    services.publish_revision(section, revision, user=request.user)
+    services.revision_publish(section=section, revision=revision, user=request.user)
     messages.success(request, _("Revision %(n)s published.") % {"n": revision.number})
     return redirect(section)
 
@@ -413,8 +415,8 @@ def section_settings(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        updated = services.update_section_settings(
-            section,
+        updated = services.section_update_settings(
+            section=section,
             user=request.user,
             kind=data["kind"],
             visibility=data["visibility"],
@@ -439,10 +441,10 @@ def section_move(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            moved = services.move_section(
-                section,
-                form.cleaned_data["target"],
-                form.cleaned_data["position"],
+            moved = services.section_move(
+                section=section,
+                target=form.cleaned_data["target"],
+                position=form.cleaned_data["position"],
                 user=request.user,
             )
         except ValidationError as exc:
@@ -468,7 +470,7 @@ def section_delete(request, pk):
     if request.method == "POST":
         parent = ancestors[-1] if ancestors else None
         try:
-            count = services.delete_section(section, user=request.user)
+            count = services.section_delete(section=section, user=request.user)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -487,7 +489,9 @@ def section_delete(request, pk):
     context.update(
         descendants=descendants[:50],
         descendant_count=descendants.count(),
-        hidden_count=services.hidden_descendants(section, user=request.user),
+        hidden_count=services.section_hidden_descendants(
+            section=section, user=request.user
+        ),
         error=error,
     )
     return render(request, "manuals/section_delete.html", context)

@@ -440,8 +440,8 @@ def apply(
                     continue
                 body, images = _save_images(node, saved)
                 try:
-                    section = services.create_section(
-                        under,
+                    section = services.section_create(
+                        parent=under,
                         title=node.title,
                         body=body,
                         kind=node.kind,
@@ -459,8 +459,8 @@ def apply(
                     result.skipped += sum(1 for _n in node.walk())
                     continue
                 if node.tags:
-                    services.update_section_settings(
-                        section,
+                    services.section_update_settings(
+                        section=section,
                         user=user,
                         kind=section.kind,
                         visibility=section.visibility,

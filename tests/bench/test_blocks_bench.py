@@ -110,7 +110,7 @@ def test_publish_block_followed_by_500_sections(index):
 
     call_command("setup_roles", verbosity=0)
     user = make_user("editor", "publisher", username="bench-publisher")
-    block = blocks.create_block(
+    block = blocks.block_create(
         key="bench-rule",
         title="Bench rule",
         body=f"退款在七个工作日内完成。{OLD_WORD}",
@@ -124,8 +124,8 @@ def test_publish_block_followed_by_500_sections(index):
     found, total = _search_all(user, OLD_WORD)
     assert found == set(ids) and total == SIZE
 
-    result = blocks.save_block_revision(
-        Block.objects.get(pk=block.pk),
+    result = blocks.block_save(
+        block=Block.objects.get(pk=block.pk),
         user=user,
         body=f"退款在五个工作日内完成。{NEW_WORD}",
         base=Block.objects.get(pk=block.pk).head_revision,
@@ -134,8 +134,8 @@ def test_publish_block_followed_by_500_sections(index):
     IndexTask.objects.all().delete()
 
     start = time.perf_counter()
-    affected = blocks.publish_block(
-        Block.objects.get(pk=block.pk), result.revision, user=user
+    affected = blocks.block_publish(
+        block=Block.objects.get(pk=block.pk), revision=result.revision, user=user
     )  # commits; the after-commit hook applies the outbox inline
     leftover = apply_all()  # anything the inline apply left (should be nothing)
     published = time.perf_counter()

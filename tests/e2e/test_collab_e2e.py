@@ -105,7 +105,7 @@ def test_block_conflict_text_survives_leaving_the_page(new_page, shared):
     from manuals.models import Block
 
     alice_user = make_user("editor", "publisher", username="alice")
-    blocks.create_block(
+    blocks.block_create(
         key="greeting",
         title="问候语",
         body="您好，这里是客服中心。\n请问有什么可以帮您？\n",
@@ -160,11 +160,17 @@ def test_block_conflict_text_survives_leaving_the_page(new_page, shared):
 
     bob_user = get_user_model().objects.get(username="bob")
     old = Block.objects.get(key="greeting").head_revision
-    blocks.save_block_revision(
-        old.block, user=alice_user, base=old, body=old.body.replace("您好", "你好")
+    blocks.block_save(
+        block=old.block,
+        user=alice_user,
+        base=old,
+        body=old.body.replace("您好", "你好"),
     )
-    blocks.save_block_revision(
-        old.block, user=bob_user, base=old, body=old.body.replace("您好", "您好呀")
+    blocks.block_save(
+        block=old.block,
+        user=bob_user,
+        base=old,
+        body=old.body.replace("您好", "您好呀"),
     )
     bob.goto("/blocks/greeting/edit/")
     with bob.expect_navigation():

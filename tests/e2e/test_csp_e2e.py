@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from manuals.blocks.services import create_block
+from manuals.blocks.services import block_create
 from manuals.models import Kind, Visibility
 from manuals.search import reset_search_backend
 from tests.e2e.conftest import screenshot
@@ -51,7 +51,7 @@ def world(settings, tmp_path):
         chapter, title="退款政策", kind=Kind.POLICY, user=admin, body=TABLE
     )
     make_section(chapter, title="退货流程", kind=Kind.SOP, user=admin, body="核实订单")
-    create_block(
+    block_create(
         key="greeting",
         title="问候语",
         body="您好，很高兴为您服务。",

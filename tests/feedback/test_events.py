@@ -84,8 +84,8 @@ def test_editors_draft_views_are_not_counted(publisher_client, tree):
     from manuals.sections import services
 
     refund = tree["refund"]
-    services.save_revision(
-        refund,
+    services.section_save(
+        section=refund,
         user=refund.owner,
         title=refund.title,
         body="草稿",

@@ -65,15 +65,17 @@ def test_one_answer_per_reader_per_revision(agent_client, tree, admin_user):
     """After a new revision is published the reader answers again, as a new row."""
     refund = tree["refund"]
     answer(agent_client, refund, "no")
-    result = manual_services.save_revision(
-        refund,
+    result = manual_services.section_save(
+        section=refund,
         user=admin_user,
         title=refund.title,
         body="新版本",
         base=refund.head_revision,
         message="fix",
     )
-    manual_services.publish_revision(refund, result.revision, user=admin_user)
+    manual_services.revision_publish(
+        section=refund, revision=result.revision, user=admin_user
+    )
     refund.refresh_from_db()
     answer(agent_client, refund, "yes")
     assert ArticleFeedback.objects.count() == 2

@@ -58,7 +58,7 @@ def test_section_save_on_a_full_disk_keeps_the_text(
     """The editor gets a 503 page saying the server cannot store data now, with the
     posted title, text and summary in read-only boxes to copy; nothing was saved."""
     refund = tree["refund"]
-    monkeypatch.setattr("manuals.sections.services.save_revision", failure)
+    monkeypatch.setattr("manuals.sections.services.section_save", failure)
     with caplog.at_level(logging.WARNING):
         response = post_section_edit(publisher_client, refund)
     assert response.status_code == 503
@@ -87,7 +87,7 @@ def test_repeated_failures_are_logged_once_a_minute(
 ):
     """While the disk stays full, the log gets one line a minute, not one per save;
     the next line says how many were not reported."""
-    monkeypatch.setattr("manuals.sections.services.save_revision", enospc)
+    monkeypatch.setattr("manuals.sections.services.section_save", enospc)
     with caplog.at_level(logging.WARNING, logger="kbsite.storage"):
         for _ in range(5):
             assert (
@@ -103,7 +103,7 @@ def test_repeated_failures_are_logged_once_a_minute(
 def test_block_save_on_a_full_disk_keeps_the_text(
     publisher_client, publisher, monkeypatch
 ):
-    block = blocks.create_block(
+    block = blocks.block_create(
         key="greeting",
         title="问候",
         body="您好",
@@ -111,7 +111,7 @@ def test_block_save_on_a_full_disk_keeps_the_text(
         user=publisher,
         publish=True,
     )
-    monkeypatch.setattr("manuals.blocks.services.save_block_revision", sqlite_full)
+    monkeypatch.setattr("manuals.blocks.services.block_save", sqlite_full)
     response = publisher_client.post(
         reverse("manuals:block_edit", args=[block.key]),
         {"title": "问候语", "body": "您好，很高兴为您服务", "base": ""},
@@ -151,7 +151,7 @@ def test_faq_save_on_a_full_disk_keeps_the_text(client, admin_user, monkeypatch)
 
 def test_scripts_get_json(publisher_client, tree, monkeypatch):
     """A script's request (the survey, autosave) gets the message as JSON errors."""
-    monkeypatch.setattr("manuals.sections.services.save_revision", enospc)
+    monkeypatch.setattr("manuals.sections.services.section_save", enospc)
     response = post_section_edit(
         publisher_client, tree["refund"], headers={"X-Requested-With": "fetch"}
     )
@@ -169,7 +169,7 @@ def test_other_errors_are_not_mistaken_for_a_full_disk(
     def denied(*args, **kwargs):
         raise OSError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("manuals.sections.services.save_revision", denied)
+    monkeypatch.setattr("manuals.sections.services.section_save", denied)
     publisher_client.raise_request_exception = False
     assert post_section_edit(publisher_client, tree["refund"]).status_code == 500
 

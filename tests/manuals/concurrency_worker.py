@@ -33,13 +33,17 @@ def setup(editors: int) -> None:
     for n in range(editors):
         user = User.objects.create_user(f"editor{n}", password="pw")
         user.groups.set(groups)
-    root = services.create_section(
-        None, title="并发测试手册", kind="manual", visibility="internal", user=admin
+    root = services.section_create(
+        parent=None,
+        title="并发测试手册",
+        kind="manual",
+        visibility="internal",
+        user=admin,
     )
     body = "".join(f"第{i}行\n" for i in range(LINES))
     for s in range(SECTIONS):
-        services.create_section(
-            root,
+        services.section_create(
+            parent=root,
             title=f"共享章节{s}",
             body=body,
             kind="article",
@@ -62,8 +66,8 @@ def run(worker: int, seconds: float, out: str) -> None:
         token = f"w{worker}n{n}"
         try:
             if rng.random() < 0.05:
-                child = services.create_section(
-                    root,
+                child = services.section_create(
+                    parent=root,
                     title=f"新章节 {token}",
                     kind="article",
                     visibility="internal",
@@ -79,8 +83,12 @@ def run(worker: int, seconds: float, out: str) -> None:
             # Mostly my own line (clean merges); sometimes a neighbour's (conflicts).
             line = worker % LINES if rng.random() < 0.8 else rng.randrange(LINES)
             lines[line] = lines[line].rstrip("\n") + f" {token}\n"
-            result = services.save_revision(
-                section, user=user, title=base.title, body="".join(lines), base=base
+            result = services.section_save(
+                section=section,
+                user=user,
+                title=base.title,
+                body="".join(lines),
+                base=base,
             )
             log["submitted"].append([token, section.pk, result.status])
         except Exception as exc:  # noqa: BLE001 - the test counts every failure

@@ -16,7 +16,7 @@ BODY = "第一行\n第二行：退货 7 天\n第三行\n"
 @pytest.fixture
 def block():
     author = make_user("editor", "publisher", username="block-author")
-    return blocks.create_block(
+    return blocks.block_create(
         key="return-window",
         title="退货时限",
         body=BODY,
@@ -37,12 +37,12 @@ def two_editors():
 def _collide(block, lin, wang):
     """Both start from the same head; lin saves first, wang's save collides."""
     base = Block.objects.get(pk=block.pk).head_revision
-    saved = blocks.save_block_revision(
-        block, user=lin, base=base, body=BODY.replace("7 天", "14 天")
+    saved = blocks.block_save(
+        block=block, user=lin, base=base, body=BODY.replace("7 天", "14 天")
     )
     assert saved.status == "saved"
-    return blocks.save_block_revision(
-        block, user=wang, base=base, body=BODY.replace("7 天", "30 天")
+    return blocks.block_save(
+        block=block, user=wang, base=base, body=BODY.replace("7 天", "30 天")
     )
 
 
@@ -54,21 +54,21 @@ def test_collision_keeps_the_editors_own_text(block, two_editors):
     assert draft.user == wang and draft.body == BODY.replace("7 天", "30 天")
     assert draft == result.draft
     assert draft.conflict_with == Block.objects.get(pk=block.pk).head_revision
-    assert blocks.pending_block_draft(block, user=wang) == draft
-    assert blocks.pending_block_draft(block, user=lin) is None
+    assert blocks.block_pending_draft(block=block, user=wang) == draft
+    assert blocks.block_pending_draft(block=block, user=lin) is None
 
 
 def test_saving_from_the_conflict_resolves_the_draft(block, two_editors):
     lin, wang = two_editors
     draft = _collide(block, lin, wang).draft
     head = Block.objects.get(pk=block.pk).head_revision
-    other = blocks.save_block_revision(
-        block, user=wang, base=head, body=BODY.replace("7 天", "21 天")
+    other = blocks.block_save(
+        block=block, user=wang, base=head, body=BODY.replace("7 天", "21 天")
     )
     assert other.ok and BlockDraft.objects.filter(pk=draft.pk).exists()  # not named
     head = Block.objects.get(pk=block.pk).head_revision
-    done = blocks.save_block_revision(
-        block, user=wang, base=head, body=head.body, resolves=draft.pk
+    done = blocks.block_save(
+        block=block, user=wang, base=head, body=head.body, resolves=draft.pk
     )
     assert done.status == "unchanged"  # taking their text also resolves it
     assert not BlockDraft.objects.exists()

@@ -35,7 +35,7 @@ from manuals.search import get_search_backend, reset_search_backend
 from manuals.search import services as search
 from manuals.search.models import IndexTask
 from manuals.search.outbox import apply_all
-from manuals.sections.services import publish_revision, restore_revision, save_revision
+from manuals.sections.services import revision_publish, revision_restore, section_save
 from tests.factories import make_admin, make_section, make_user
 
 # -- fixtures and helpers ------------------------------------------------------------
@@ -76,7 +76,7 @@ def roots(admin_user):
 
 
 def mkblock(key, body, user, *, visibility=Visibility.PUBLIC, publish=True, **kw):
-    return blocks.create_block(
+    return blocks.block_create(
         key=key,
         title=f"Block {key}",
         body=body,
@@ -90,22 +90,24 @@ def mkblock(key, body, user, *, visibility=Visibility.PUBLIC, publish=True, **kw
 def edit_block(block, body, user, *, publish=True):
     """Save a new revision of `block` from its head (and publish it)."""
     block = Block.objects.get(pk=block.pk)
-    result = blocks.save_block_revision(
-        block, user=user, body=body, base=block.head_revision
+    result = blocks.block_save(
+        block=block, user=user, body=body, base=block.head_revision
     )
     assert result.status == "saved", result.status
     if publish:
-        blocks.publish_block(block, result.revision, user=user)
+        blocks.block_publish(block=block, revision=result.revision, user=user)
     return result.revision
 
 
 def edit_section(section, body, user, *, publish=True):
     section = Section.objects.get(pk=section.pk)
     head = section.head_revision
-    result = save_revision(section, user=user, title=head.title, body=body, base=head)
+    result = section_save(
+        section=section, user=user, title=head.title, body=body, base=head
+    )
     if publish:
         fresh = Section.objects.get(pk=section.pk)
-        publish_revision(fresh, result.revision, user=user)
+        revision_publish(section=fresh, revision=result.revision, user=user)
     return result.revision
 
 
@@ -129,7 +131,9 @@ def where_used(block):
     """What the block page's "where used" table is built from."""
     return {
         (row["type"], row["object"].pk, row["pinned"], row["outdated"])
-        for row in blocks.usages(Block.objects.get(pk=block.pk), user=_root()).rows
+        for row in blocks.block_usages(
+            block=Block.objects.get(pk=block.pk), user=_root()
+        ).rows
     }
 
 
@@ -191,7 +195,7 @@ def test_follow_shows_latest_published_and_pin_stays(publisher, roots):
     assert "draftgreeting" not in staff_text(follow)
 
     block.refresh_from_db()
-    blocks.publish_block(block, block.head_revision, user=publisher)
+    blocks.block_publish(block=block, revision=block.head_revision, user=publisher)
     assert "draftgreeting" in staff_text(follow)
     assert "oldgreeting" not in staff_text(follow)
     assert "oldgreeting" in staff_text(pinned)
@@ -409,9 +413,9 @@ def test_impact_page_counts_followers_and_public_ones_and_diffs_one(
     make_section(roots["internal"], title="Other", body="nothing", user=publisher)
     edit_block(block, "Returns within quokka days", publisher, publish=False)
 
-    impact = blocks.impact(
-        Block.objects.get(pk=block.pk),
-        Block.objects.get(pk=block.pk).head_revision,
+    impact = blocks.block_impact(
+        block=Block.objects.get(pk=block.pk),
+        revision=Block.objects.get(pk=block.pk).head_revision,
         user=publisher,
     )
     assert impact.following == 3
@@ -443,7 +447,9 @@ def test_impact_diff_for_a_section_following_through_another_block(publisher, ro
     )
     edit_block(block, "leaf newleaf", publisher, publish=False)
     block = Block.objects.get(pk=block.pk)
-    impact = blocks.impact(block, block.head_revision, user=publisher)
+    impact = blocks.block_impact(
+        block=block, revision=block.head_revision, user=publisher
+    )
     assert impact.following == 1
     changed = " ".join(
         f"{getattr(r, 'old', '')} {getattr(r, 'new', '')} {r}"
@@ -497,8 +503,8 @@ def test_publish_re_renders_and_re_indexes_every_follower_at_once(
 
     revision = edit_block(block, "Say newscriptword please", publisher, publish=False)
     IndexTask.objects.all().delete()
-    affected = blocks.publish_block(
-        Block.objects.get(pk=block.pk), revision, user=publisher
+    affected = blocks.block_publish(
+        block=Block.objects.get(pk=block.pk), revision=revision, user=publisher
     )
     assert set(affected) == followers
     # The outbox rows were written by the publishing transaction itself.
@@ -614,7 +620,9 @@ def test_cycle_through_an_unpublished_revision_cannot_be_published(publisher):
         refused = True
     if not refused:
         try:
-            blocks.publish_block(Block.objects.get(pk=a.pk), a_draft, user=publisher)
+            blocks.block_publish(
+                block=Block.objects.get(pk=a.pk), revision=a_draft, user=publisher
+            )
         except ValidationError:
             refused = True
     assert refused, "a cycle draft-a -> draft-b -> draft-a was saved and published"
@@ -630,7 +638,7 @@ def test_restoring_a_revision_that_makes_a_cycle_is_refused(publisher):
     edit_block(Block.objects.get(key="rest-b"), "{{block:rest-a}}", publisher)
     old = BlockRevision.objects.get(block=a, number=2)
     with pytest.raises(ValidationError):
-        blocks.restore_block_revision(old, user=publisher)
+        blocks.block_restore(revision=old, user=publisher)
 
 
 def _chain(user, n, prefix="d"):
@@ -754,7 +762,7 @@ def test_deleted_block_shows_placeholder_for_editors_nothing_for_readers(
     assert "goneword" in client.get(section.get_absolute_url()).content.decode()
     assert "goneword" in public_text(section)
 
-    blocks.delete_block(Block.objects.get(pk=block.pk), user=publisher)
+    blocks.block_delete(block=Block.objects.get(pk=block.pk), user=publisher)
     assert not BlockUsage.objects.filter(object_id=section.pk).exists()
 
     response = client.get(section.get_absolute_url())
@@ -787,7 +795,7 @@ def test_deleting_a_block_drops_its_text_from_search_everywhere(
     )
     index_now()
     assert hits(publisher, "deletedword")[0] == {follow.pk, pinned.pk}
-    blocks.delete_block(Block.objects.get(pk=block.pk), user=publisher)
+    blocks.block_delete(block=Block.objects.get(pk=block.pk), user=publisher)
     index_now()
     assert hits(publisher, "deletedword")[0] == set()
 
@@ -1146,7 +1154,7 @@ def test_picker_searches_key_and_title(publisher, client):
     """The picker returns blocks whose key or title contains the query, with their
     directive and published revision."""
     mkblock("refund-window", "x", publisher)
-    blocks.create_block(
+    blocks.block_create(
         key="greet",
         title="Friendly opening",
         body="y",
@@ -1175,9 +1183,9 @@ def perm_world(publisher, roots):
         roots["internal"], title="Perm user", body="{{block:perm@1}}", user=publisher
     )
     # publish r2 so the section's pin is outdated
-    blocks.publish_block(
-        Block.objects.get(pk=block.pk),
-        BlockRevision.objects.get(block=block, number=2),
+    blocks.block_publish(
+        block=Block.objects.get(pk=block.pk),
+        revision=BlockRevision.objects.get(block=block, number=2),
         user=publisher,
     )
     edit_block(block, "perm r3 draft", publisher, publish=False)
@@ -1339,10 +1347,10 @@ def test_restore_of_a_section_revision_is_validated(publisher, roots):
         roots["internal"], title="R", body="{{block:old-one}}", user=publisher
     )
     edit_section(section, "plain", publisher)
-    blocks.delete_block(Block.objects.get(pk=block.pk), user=publisher)
+    blocks.block_delete(block=Block.objects.get(pk=block.pk), user=publisher)
     with pytest.raises(ValidationError):
-        restore_revision(
-            Revision.objects.get(section=section, number=1), user=publisher
+        revision_restore(
+            revision=Revision.objects.get(section=section, number=1), user=publisher
         )
 
 

@@ -45,15 +45,15 @@ def test_clean_merge_keeps_both_edits(doc, publisher, editor):
     """Two editors start from the same revision and change different lines: both
     changes are in the result, and the second is told it was merged."""
     base = _head(doc)
-    first = services.save_revision(
-        doc,
+    first = services.section_save(
+        section=doc,
         user=publisher,
         title=base.title,
         body=base.body.replace("第一行 问候", "第一行 热情问候"),
         base=base,
     )
-    second = services.save_revision(
-        doc,
+    second = services.section_save(
+        section=doc,
         user=editor,
         title=base.title,
         body=base.body.replace("第四行 结束语", "第四行 礼貌结束语"),
@@ -69,11 +69,15 @@ def test_clean_merge_keeps_both_edits(doc, publisher, editor):
 def test_title_takes_part_in_the_merge(doc, publisher, editor):
     """One editor renames, another edits the body: both survive."""
     base = _head(doc)
-    services.save_revision(
-        doc, user=publisher, title="接待标准流程", body=base.body, base=base
+    services.section_save(
+        section=doc, user=publisher, title="接待标准流程", body=base.body, base=base
     )
-    result = services.save_revision(
-        doc, user=editor, title=base.title, body=base.body + "第五行 回访\n", base=base
+    result = services.section_save(
+        section=doc,
+        user=editor,
+        title=base.title,
+        body=base.body + "第五行 回访\n",
+        base=base,
     )
     assert result.status == "merged"
     head = _head(doc)
@@ -84,8 +88,8 @@ def test_conflict_saves_nothing_and_keeps_the_text(doc, publisher, editor):
     """Overlapping edits: the head is untouched, the second editor's words are kept
     as a conflict draft, and the returned text holds both sides with markers."""
     base = _head(doc)
-    services.save_revision(
-        doc,
+    services.section_save(
+        section=doc,
         user=publisher,
         title=base.title,
         body=base.body.replace("第二行 核实订单", "第二行 核实订单号"),
@@ -93,8 +97,8 @@ def test_conflict_saves_nothing_and_keeps_the_text(doc, publisher, editor):
     )
     head_before = _head(doc)
     mine = base.body.replace("第二行 核实订单", "第二行 核实收货地址")
-    result = services.save_revision(
-        doc, user=editor, title=base.title, body=mine, base=base
+    result = services.section_save(
+        section=doc, user=editor, title=base.title, body=mine, base=base
     )
     assert result.status == "conflict" and not result.ok
     assert _head(doc) == head_before
@@ -108,15 +112,15 @@ def test_conflict_saves_nothing_and_keeps_the_text(doc, publisher, editor):
 def test_conflict_resolution_saves_and_clears_draft(doc, publisher, editor):
     """Saving the resolved text against the new head works and drops the drafts."""
     base = _head(doc)
-    services.save_revision(
-        doc,
+    services.section_save(
+        section=doc,
         user=publisher,
         title=base.title,
         body=base.body.replace("第二行", "第二行A"),
         base=base,
     )
-    result = services.save_revision(
-        doc,
+    result = services.section_save(
+        section=doc,
         user=editor,
         title=base.title,
         body=base.body.replace("第二行", "第二行B"),
@@ -125,14 +129,18 @@ def test_conflict_resolution_saves_and_clears_draft(doc, publisher, editor):
     resolved = base.body.replace("第二行", "第二行AB")
     assert Draft.objects.filter(section=doc, user=editor).count() == 1
     # A save that does not say it resolves the conflict keeps the conflict draft...
-    other = services.save_revision(
-        doc, user=editor, title=base.title, body=resolved + "另一处\n", base=result.head
+    other = services.section_save(
+        section=doc,
+        user=editor,
+        title=base.title,
+        body=resolved + "另一处\n",
+        base=result.head,
     )
     assert other.status == "saved"
     assert Draft.objects.filter(section=doc, user=editor).count() == 1
     # ...the one from the conflict page drops it.
-    final = services.save_revision(
-        doc,
+    final = services.section_save(
+        section=doc,
         user=editor,
         title=base.title,
         body=resolved,
@@ -148,8 +156,8 @@ def test_conflict_page_shows_both_sides(doc, publisher, editor, client):
     """In the browser the conflict comes back with the editor's text and a
     side-by-side view of their saved version and yours."""
     base = _head(doc)
-    services.save_revision(
-        doc,
+    services.section_save(
+        section=doc,
         user=publisher,
         title=base.title,
         body=base.body.replace("第三行 解决问题", "第三行 甲方案"),
@@ -197,13 +205,17 @@ def test_autosave_and_restore_offer(doc, editor, client):
 def test_autosave_is_private_and_never_shown_to_readers(doc, editor, agent, client):
     """Drafts never show to readers, and another editor is not offered them."""
     base = _head(doc)
-    collaboration.autosave_draft(
-        doc, user=editor, title=base.title, body="草稿专用文字 DRAFT-CANARY", base=base
+    collaboration.draft_autosave(
+        section=doc,
+        user=editor,
+        title=base.title,
+        body="草稿专用文字 DRAFT-CANARY",
+        base=base,
     )
     client.force_login(agent)
     assert "DRAFT-CANARY" not in client.get(doc.get_absolute_url()).content.decode()
     other = make_user("editor", username="editor2")
-    assert collaboration.pending_draft(doc, user=other) is None
+    assert collaboration.draft_pending(section=doc, user=other) is None
 
 
 def test_autosave_refused_for_readers(doc, agent, client):
@@ -217,18 +229,18 @@ def test_autosave_refused_for_readers(doc, agent, client):
 
 def test_presence_shows_others_and_expires(doc, editor, publisher):
     """Someone who sent a heartbeat is listed for others for about a minute."""
-    assert collaboration.heartbeat(doc, user=editor) == []
-    assert collaboration.heartbeat(doc, user=publisher) == ["editor"]
-    assert collaboration.others_editing(doc, user=editor) == ["publisher"]
+    assert collaboration.presence_heartbeat(section=doc, user=editor) == []
+    assert collaboration.presence_heartbeat(section=doc, user=publisher) == ["editor"]
+    assert collaboration.presence_others(section=doc, user=editor) == ["publisher"]
     EditPresence.objects.filter(user=publisher).update(
         last_seen=timezone.now() - datetime.timedelta(seconds=61)
     )
-    assert collaboration.others_editing(doc, user=editor) == []
+    assert collaboration.presence_others(section=doc, user=editor) == []
 
 
 def test_heartbeat_endpoint_reports_head(doc, editor, publisher, client):
     """The heartbeat tells the editor the current head so the page can warn."""
-    collaboration.heartbeat(doc, user=publisher)
+    collaboration.presence_heartbeat(section=doc, user=publisher)
     client.force_login(editor)
     data = client.post(reverse("manuals:heartbeat", args=[doc.pk])).json()
     assert data["others"] == ["publisher"]
@@ -273,14 +285,18 @@ def test_review_submit_approve_publishes(doc, editor, publisher, client):
 
 def test_request_changes_needs_a_comment_and_does_not_publish(doc, editor, publisher):
     base = _head(doc)
-    result = services.save_revision(
-        doc, user=editor, title=base.title, body=base.body + "x\n", base=base
+    result = services.section_save(
+        section=doc, user=editor, title=base.title, body=base.body + "x\n", base=base
     )
-    review = collaboration.submit_for_review(doc, result.revision, user=editor)
+    review = collaboration.review_submit(
+        section=doc, revision=result.revision, user=editor
+    )
     with pytest.raises(ValidationError):
-        collaboration.decide_review(review, user=publisher, approve=False, comment="")
-    collaboration.decide_review(
-        review, user=publisher, approve=False, comment="请补充退款时限"
+        collaboration.review_decide(
+            review=review, user=publisher, approve=False, comment=""
+        )
+    collaboration.review_decide(
+        review=review, user=publisher, approve=False, comment="请补充退款时限"
     )
     review.refresh_from_db()
     assert review.status == ReviewRequest.Status.CHANGES_REQUESTED
@@ -289,9 +305,9 @@ def test_request_changes_needs_a_comment_and_does_not_publish(doc, editor, publi
 
 def test_editor_cannot_approve(doc, editor):
     """Only publishers decide reviews."""
-    review = collaboration.submit_for_review(doc, _head(doc), user=editor)
+    review = collaboration.review_submit(section=doc, revision=_head(doc), user=editor)
     with pytest.raises(PermissionDenied):
-        collaboration.decide_review(review, user=editor, approve=True)
+        collaboration.review_decide(review=review, user=editor, approve=True)
 
 
 # Scheduled publishing -------------------------------------------------------------
@@ -304,20 +320,20 @@ def test_scheduled_publish_by_the_command_never_by_a_read(
     its time has come; a reader opening the section meanwhile publishes nothing
     (reading takes no write locks) and reads the published revision."""
     base = _head(doc)
-    new = services.save_revision(
-        doc,
+    new = services.section_save(
+        section=doc,
         user=publisher,
         title=base.title,
         body="定时发布的新内容 SCHEDULED",
         base=base,
     ).revision
     with pytest.raises(ValidationError):
-        collaboration.schedule_publication(
-            doc, new, user=publisher, publish_at=timezone.now()
+        collaboration.publication_schedule(
+            section=doc, revision=new, user=publisher, publish_at=timezone.now()
         )
-    item = collaboration.schedule_publication(
-        doc,
-        new,
+    item = collaboration.publication_schedule(
+        section=doc,
+        revision=new,
         user=publisher,
         publish_at=timezone.now() + datetime.timedelta(hours=1),
     )
@@ -341,9 +357,9 @@ def test_scheduled_publish_by_the_command_never_by_a_read(
 
 def test_schedule_needs_publish_permission(doc, editor):
     with pytest.raises(PermissionDenied):
-        collaboration.schedule_publication(
-            doc,
-            _head(doc),
+        collaboration.publication_schedule(
+            section=doc,
+            revision=_head(doc),
             user=editor,
             publish_at=timezone.now() + datetime.timedelta(hours=1),
         )
@@ -388,22 +404,32 @@ def test_every_action_is_audited(tree, admin_user, publisher):
     leave an entry with who did it."""
     refund = tree["refund"]
     base = _head(refund)
-    rev = services.save_revision(
-        refund, user=publisher, title=base.title, body=base.body + "补充\n", base=base
+    rev = services.section_save(
+        section=refund,
+        user=publisher,
+        title=base.title,
+        body=base.body + "补充\n",
+        base=base,
     ).revision
-    services.publish_revision(refund, rev, user=publisher)
-    services.restore_revision(base, user=publisher)
-    services.move_section(refund, tree["b"], "last-child", user=publisher)
-    services.update_section_settings(
-        refund, user=publisher, kind="policy", visibility="internal", tags=["退款"]
+    services.revision_publish(section=refund, revision=rev, user=publisher)
+    services.revision_restore(revision=base, user=publisher)
+    services.section_move(
+        section=refund, target=tree["b"], position="last-child", user=publisher
     )
-    services.update_section_settings(
-        refund, user=publisher, kind="sop", visibility="internal", tags=["退款"]
+    services.section_update_settings(
+        section=refund,
+        user=publisher,
+        kind="policy",
+        visibility="internal",
+        tags=["退款"],
     )
-    services.delete_section(refund, user=publisher)
-    services.restore_from_trash(refund, user=publisher)
-    services.delete_section(refund, user=publisher)
-    services.purge_section(refund, user=admin_user)
+    services.section_update_settings(
+        section=refund, user=publisher, kind="sop", visibility="internal", tags=["退款"]
+    )
+    services.section_delete(section=refund, user=publisher)
+    services.section_restore(section=refund, user=publisher)
+    services.section_delete(section=refund, user=publisher)
+    services.section_purge(section=refund, user=admin_user)
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {
         A.CREATE,
@@ -454,7 +480,7 @@ def test_trash_and_restore_subtree_keeps_revisions_and_urls(
     chapter, refund = tree["a"], tree["refund"]
     url = refund.get_absolute_url()
     revisions = refund.revisions.count()
-    services.delete_section(chapter, user=publisher)
+    services.section_delete(section=chapter, user=publisher)
     client.force_login(agent)
     assert client.get(url).status_code == 404
     assert (
@@ -474,12 +500,12 @@ def test_trash_and_restore_subtree_keeps_revisions_and_urls(
 
 def test_restore_needs_a_new_parent_when_the_old_one_is_gone(tree, publisher):
     """A section whose parent is in the trash too is restored under a chosen one."""
-    services.delete_section(tree["refund"], user=publisher)
-    services.delete_section(tree["a"], user=publisher)
+    services.section_delete(section=tree["refund"], user=publisher)
+    services.section_delete(section=tree["a"], user=publisher)
     with pytest.raises(ValidationError):
-        services.restore_from_trash(tree["refund"], user=publisher)
-    restored = services.restore_from_trash(
-        tree["refund"], user=publisher, parent=tree["b"]
+        services.section_restore(section=tree["refund"], user=publisher)
+    restored = services.section_restore(
+        section=tree["refund"], user=publisher, parent=tree["b"]
     )
     assert Section.objects.get_parent(restored).pk == tree["b"].pk
     assert not restored.in_trash
@@ -488,14 +514,14 @@ def test_restore_needs_a_new_parent_when_the_old_one_is_gone(tree, publisher):
 
 def test_purge_needs_admin(tree, publisher, admin_user, client):
     """Purging is for admins; it removes the subtree and its revisions for good."""
-    services.delete_section(tree["a"], user=publisher)
+    services.section_delete(section=tree["a"], user=publisher)
     with pytest.raises(PermissionDenied):
-        services.purge_section(tree["a"], user=publisher)
+        services.section_purge(section=tree["a"], user=publisher)
     client.force_login(publisher)
     assert (
         client.post(reverse("manuals:trash_purge", args=[tree["a"].pk])).status_code
         == 403
     )
-    services.purge_section(tree["a"], user=admin_user)
+    services.section_purge(section=tree["a"], user=admin_user)
     assert not Section.objects.filter(pk__in=[tree["a"].pk, tree["refund"].pk]).exists()
     _tree_ok()

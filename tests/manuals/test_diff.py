@@ -70,8 +70,8 @@ def test_diff_page_shows_changes(admin_user, editor, editor_client):
         body="alpha\nrefund in 7 days\ngamma\nobsolete line\n",
         user=admin_user,
     )
-    services.save_revision(
-        section,
+    services.section_save(
+        section=section,
         user=editor,
         title="Policy",
         body="brand new line\nalpha\nrefund in 14 days\ngamma\n",
@@ -95,8 +95,8 @@ def test_diff_page_shows_changes(admin_user, editor, editor_client):
 def test_diff_page_order_of_params_does_not_matter(admin_user, editor, editor_client):
     """Comparing 2 with 1 shows the same old/new order as 1 with 2."""
     section = make_section(title="T", body="one", user=admin_user)
-    services.save_revision(
-        section, user=editor, title="T", body="two", base=section.head_revision
+    services.section_save(
+        section=section, user=editor, title="T", body="two", base=section.head_revision
     )
     response = editor_client.get(
         reverse("manuals:diff", args=[section.pk]) + "?a=2&b=1"
@@ -108,8 +108,12 @@ def test_diff_page_order_of_params_does_not_matter(admin_user, editor, editor_cl
 def test_diff_page_title_change_shown(admin_user, editor, editor_client):
     """A renamed revision shows the title change in the comparison."""
     section = make_section(title="Old name", body="same", user=admin_user)
-    services.save_revision(
-        section, user=editor, title="New name", body="same", base=section.head_revision
+    services.section_save(
+        section=section,
+        user=editor,
+        title="New name",
+        body="same",
+        base=section.head_revision,
     )
     html = editor_client.get(
         reverse("manuals:diff", args=[section.pk]) + "?a=1&b=2"
@@ -131,8 +135,8 @@ def test_diff_page_identical_revisions(admin_user, editor, editor_client):
 def test_diff_page_escapes_hostile_revision_text(admin_user, editor, editor_client):
     """Hostile text in a revision is escaped on the compare page."""
     section = make_section(title="H", body="safe", user=admin_user)
-    services.save_revision(
-        section,
+    services.section_save(
+        section=section,
         user=editor,
         title="H",
         body="<script>alert('DIFF')</script>",

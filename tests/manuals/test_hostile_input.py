@@ -554,7 +554,7 @@ def test_embedded_text_is_bounded(admin_user):
     MAX_EMBEDDED_BLOCKS; editors are told where."""
     from manuals.blocks import services as block_services
 
-    block_services.create_block(
+    block_services.block_create(
         key="greet",
         title="问候",
         body="您好，**欢迎**。",

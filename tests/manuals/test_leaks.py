@@ -15,7 +15,7 @@ from manuals.blocks import services as blocks
 from manuals.editing import services as collaboration
 from manuals.models import AuditEntry, Block, Section, Visibility
 from manuals.sections import services
-from manuals.sections.services import save_revision
+from manuals.sections.services import section_save
 from tests.factories import make_admin, make_section, make_user
 
 RESTRICTED = "CANARY-RESTRICTED-7f3a"
@@ -32,7 +32,7 @@ def world(db):
     admin = make_admin("root")
     secret = Group.objects.create(name="secret")
     manual = make_section(title="手册", kind="manual", user=admin)
-    block = blocks.create_block(
+    block = blocks.block_create(
         key="greet",
         title="问候",
         body="您好",
@@ -52,8 +52,12 @@ def world(db):
     readable = make_section(manual, title="问候语", body="{{block:greet}}", user=admin)
     # An unpublished change to the block: drafts are for editors.
     block = Block.objects.get(pk=block.pk)
-    blocks.save_block_revision(
-        block, user=admin, title="问候", body=f"您好 {DRAFT}", base=block.head_revision
+    blocks.block_save(
+        block=block,
+        user=admin,
+        title="问候",
+        body=f"您好 {DRAFT}",
+        base=block.head_revision,
     )
     people = {
         "agent": make_user("agent", username="agent"),
@@ -101,7 +105,7 @@ def test_where_used_shows_everything_to_those_who_may_read_it(world):
     for who in ["insider", "admin"]:
         html = get(world["people"][who], reverse("manuals:block", args=["greet"]))
         assert RESTRICTED in html.content.decode(), who
-    usages = blocks.usages(world["block"], user=world["people"]["agent"])
+    usages = blocks.block_usages(block=world["block"], user=world["people"]["agent"])
     assert [row["object"].pk for row in usages.rows] == [world["readable"].pk]
     assert usages.hidden == 1
 
@@ -128,7 +132,7 @@ def test_never_published_block_is_hidden_from_readers(world):
     """A block with no published revision is an editor's draft: readers get 404
     and the library does not list it."""
     admin = world["people"]["admin"]
-    blocks.create_block(
+    blocks.block_create(
         key="secret-draft",
         title=f"标题 {NEVER}",
         body=NEVER,
@@ -148,7 +152,9 @@ def test_never_published_block_is_hidden_from_readers(world):
 def test_publish_impact_samples_a_readable_section(world):
     """The impact page's sample diff is of a section the publisher may read."""
     publisher = world["people"]["outsider_publisher"]
-    impact = blocks.impact(world["block"], world["block"].head_revision, user=publisher)
+    impact = blocks.block_impact(
+        block=world["block"], revision=world["block"].head_revision, user=publisher
+    )
     assert impact.following == 2
     assert impact.sample.pk == world["readable"].pk
     html = get(publisher, reverse("manuals:block_publish", args=["greet"]))
@@ -166,7 +172,7 @@ def trashed(world):
         groups=[world["secret"]],
         user=admin,
     )
-    services.delete_section(world["restricted"], user=admin)
+    services.section_delete(section=world["restricted"], user=admin)
     return Section.objects.get(pk=world["restricted"].pk)
 
 
@@ -198,7 +204,7 @@ def test_trash_restore_of_an_unreadable_section_changes_nothing(world, trashed):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.restore_from_trash(trashed, user=outsider)
+        services.section_restore(section=trashed, user=outsider)
     assert Section.objects.get(pk=trashed.pk).in_trash
 
 
@@ -218,14 +224,14 @@ def test_review_queue_hides_reviews_of_unreadable_sections(world):
     insider = make_user("editor", username="insider-editor")
     insider.groups.add(world["secret"])
     section = Section.objects.get(pk=world["restricted"].pk)
-    result = save_revision(
-        section,
+    result = section_save(
+        section=section,
         user=insider,
         title=section.title,
         body="新的内容",
         base=section.head_revision,
     )
-    collaboration.submit_for_review(section, result.revision, user=insider)
+    collaboration.review_submit(section=section, revision=result.revision, user=insider)
     outsider = world["people"]["outsider_publisher"]
     html = get(outsider, reverse("manuals:reviews")).content.decode()
     assert RESTRICTED not in html
@@ -256,8 +262,8 @@ def test_audit_log_hides_settings_details_of_restricted_sections(world):
     with the entry."""
     admin = world["people"]["admin"]
     section = Section.objects.get(pk=world["restricted"].pk)
-    services.update_section_settings(
-        section,
+    services.section_update_settings(
+        section=section,
         user=admin,
         kind=section.kind,
         visibility=Visibility.RESTRICTED,
@@ -284,7 +290,7 @@ def test_delete_page_lists_only_readable_subsections_and_refuses(world):
     assert response.status_code == 200
     assert "data-kb-delete-error" in response.content.decode()
     assert not Section.objects.filter(in_trash=True).exists()
-    services.delete_section(manual, user=world["people"]["admin"])
+    services.section_delete(section=manual, user=world["people"]["admin"])
     assert Section.objects.get(pk=world["restricted"].pk).in_trash
 
 
@@ -323,11 +329,15 @@ def test_services_refuse_bodies_over_the_limit_whoever_calls(world, settings):
     long = "字" * 101
     section = Section.objects.get(pk=world["readable"].pk)
     with pytest.raises(ValidationError):
-        save_revision(
-            section, user=admin, title="t", body=long, base=section.head_revision
+        section_save(
+            section=section,
+            user=admin,
+            title="t",
+            body=long,
+            base=section.head_revision,
         )
     with pytest.raises(ValidationError):
-        blocks.create_block(
+        blocks.block_create(
             key="too-long", title="t", body=long, visibility="public", user=admin
         )
     with pytest.raises(ValidationError):
@@ -352,7 +362,7 @@ def test_where_used_costs_the_same_for_three_or_twelve_users(world):
     def count():
         block = Block.objects.get(key="greet")
         with CaptureQueriesContext(connection) as queries:
-            found = blocks.usages(block, user=agent)
+            found = blocks.block_usages(block=block, user=agent)
         return len(queries), found
 
     for i in range(2):

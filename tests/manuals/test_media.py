@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import translation
 
-from manuals.blocks.services import create_block, delete_block
+from manuals.blocks.services import block_create, block_delete
 from manuals.media import MediaRejected, media_adopt, media_by_path, media_create
 from manuals.models import Media, Visibility
 from manuals.portal.models import PortalSettings
@@ -77,7 +77,7 @@ def canaries(tree, admin_user, team):
         user=admin_user,
     )
     trashed = make_section(tree["manual"], title="旧流程", user=admin_user)
-    internal_block = create_block(
+    internal_block = block_create(
         key="internal-pic",
         title="内部图",
         body="BLOCK",
@@ -85,7 +85,7 @@ def canaries(tree, admin_user, team):
         user=admin_user,
         publish=True,
     )
-    public_block = create_block(
+    public_block = block_create(
         key="public-pic",
         title="公开图",
         body="BLOCK",
@@ -102,7 +102,7 @@ def canaries(tree, admin_user, team):
         "trashed": trashed,
     }
     media = {name: _image(owner, admin_user, name) for name, owner in owners.items()}
-    services.delete_section(trashed, user=admin_user)
+    services.section_delete(section=trashed, user=admin_user)
     return media
 
 
@@ -146,8 +146,8 @@ def test_image_only_a_draft_shows_follows_the_section(client, tree, admin_user):
     BookStack). Readers of the section may see its images."""
     section = tree["public_faq"]
     media = _image(section, admin_user, "draft.png")
-    services.save_revision(
-        section,
+    services.section_save(
+        section=section,
         user=admin_user,
         title=section.title,
         body=f"![新图]({media.file.url})",
@@ -231,7 +231,7 @@ def test_purge_and_block_deletion_delete_the_files(
     files; deleting a block does the same for the block's."""
     old = make_section(tree["manual"], title="旧流程", user=admin_user)
     child = make_section(old, title="旧流程细节", user=admin_user)
-    block = create_block(
+    block = block_create(
         key="old-pic",
         title="旧图",
         body="x",
@@ -243,13 +243,13 @@ def test_purge_and_block_deletion_delete_the_files(
         for owner, name in [(old, "a"), (child, "b"), (block, "c")]
     ]
     kept = Path(_image(tree["refund"], admin_user, "kept").file.path)
-    services.delete_section(old, user=admin_user)
+    services.section_delete(section=old, user=admin_user)
     assert all(f.exists() for f in files)  # the trash keeps them for a restore
     with django_capture_on_commit_callbacks(execute=True):
-        services.purge_section(old, user=admin_user)
+        services.section_purge(section=old, user=admin_user)
     assert not files[0].exists() and not files[1].exists() and files[2].exists()
     with django_capture_on_commit_callbacks(execute=True):
-        delete_block(block, user=admin_user)
+        block_delete(block=block, user=admin_user)
     assert not files[2].exists() and kept.exists()
     assert list(Media.objects.values_list("section", flat=True)) == [tree["refund"].pk]
 

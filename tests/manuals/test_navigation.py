@@ -20,18 +20,20 @@ def test_navigation_follows_every_change(tree, admin_user, publisher, agent_clie
     assert "新加的章节" in _page(agent_client, chapter)
 
     head = Section.objects.get(pk=new.pk).head_revision
-    result = services.save_revision(
-        new, user=publisher, title="改名后的章节", body=head.body, base=head
+    result = services.section_save(
+        section=new, user=publisher, title="改名后的章节", body=head.body, base=head
     )
-    services.publish_revision(new, result.revision, user=publisher)
+    services.revision_publish(section=new, revision=result.revision, user=publisher)
     html = _page(agent_client, chapter)
     assert "改名后的章节" in html and "新加的章节" not in html
 
-    services.move_section(new, tree["b"], "last-child", user=publisher)
+    services.section_move(
+        section=new, target=tree["b"], position="last-child", user=publisher
+    )
     assert "改名后的章节" not in _page(agent_client, chapter)
     assert "改名后的章节" in _page(agent_client, tree["b"])
 
-    services.delete_section(new, user=publisher)
+    services.section_delete(section=new, user=publisher)
     assert "改名后的章节" not in _page(agent_client, tree["b"])
 
 
@@ -70,8 +72,8 @@ def test_tags_follow_a_settings_change(tree, publisher, agent_client):
 
     refund = Section.objects.get(pk=tree["refund"].pk)
     assert "kb-tag" not in _page(agent_client, refund)  # cached without tags
-    services.update_section_settings(
-        refund,
+    services.section_update_settings(
+        section=refund,
         user=publisher,
         kind=refund.kind,
         visibility=refund.visibility,
@@ -89,7 +91,9 @@ def test_a_moved_section_is_found_at_its_new_place(tree, publisher, agent_client
     after a move the breadcrumbs show the new parents, not the old."""
     sop = tree["sop"]
     assert "第一章 政策" in _page(agent_client, sop)  # place remembered
-    services.move_section(sop, tree["b"], "last-child", user=publisher)
+    services.section_move(
+        section=sop, target=tree["b"], position="last-child", user=publisher
+    )
     html = _page(agent_client, sop)
     crumbs = html.split('class="kb-breadcrumbs"', 1)[1].split("</nav>", 1)[0]
     assert tree["b"].title in crumbs

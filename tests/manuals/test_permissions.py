@@ -257,8 +257,8 @@ def test_editor_can_do_everything_but_publish(tree, editor_client):
 def test_publisher_publishes_head(tree, publisher_client, agent):
     """A publisher's POST to publish makes the latest revision what agents read."""
     refund = tree["refund"]
-    services.save_revision(
-        refund,
+    services.section_save(
+        section=refund,
         user=make_user("editor", username="ed2"),
         title="退款政策",
         body="NEW-PUBLISHED-TEXT",
@@ -379,8 +379,8 @@ def test_can_read_checks_ancestors_even_if_row_is_wrong(tree):
 def test_unpublished_revision_invisible_to_agents(tree, editor, agent_client):
     """Agents read the published text; the editor's draft stays invisible to them."""
     refund = tree["refund"]
-    services.save_revision(
-        refund,
+    services.section_save(
+        section=refund,
         user=editor,
         title="退款政策（草稿）",
         body="DRAFT-ONLY-TEXT",
@@ -397,8 +397,8 @@ def test_unpublished_revision_invisible_to_agents(tree, editor, agent_client):
 def test_editor_sees_draft_banner_and_draft(tree, editor, editor_client):
     """Editors see a banner about unpublished changes and can open the draft."""
     refund = tree["refund"]
-    services.save_revision(
-        refund,
+    services.section_save(
+        section=refund,
         user=editor,
         title="退款政策",
         body="DRAFT-ONLY-TEXT",

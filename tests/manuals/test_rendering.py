@@ -287,10 +287,14 @@ def test_render_revision_is_cached_per_revision(admin_user, publisher):
     first = render_revision(section.published_revision, "public")
     again = render_revision(section.published_revision, "public")
     assert str(first.html) == str(again.html) == "<p>old text</p>"
-    revision = services.save_revision(
-        section, user=publisher, title="C", body="new text", base=section.head_revision
+    revision = services.section_save(
+        section=section,
+        user=publisher,
+        title="C",
+        body="new text",
+        base=section.head_revision,
     ).revision
-    services.publish_revision(section, revision, user=publisher)
+    services.revision_publish(section=section, revision=revision, user=publisher)
     section.refresh_from_db()
     assert str(render_section(section, "public")) == "<p>new text</p>"
 

@@ -28,8 +28,8 @@ def section(admin_user):
 
 def test_create_section_writes_revision_one(publisher):
     """A new section starts with revision 1 holding its title and body."""
-    section = services.create_section(
-        None,
+    section = services.section_create(
+        parent=None,
         title="  Manual  ",
         body="hello",
         kind=Kind.MANUAL,
@@ -48,15 +48,15 @@ def test_create_section_writes_revision_one(publisher):
 
 def test_create_section_publishes_for_publisher_only(publisher, editor):
     """A publisher's new section is published at once; an editor's stays a draft."""
-    published = services.create_section(
-        None,
+    published = services.section_create(
+        parent=None,
         title="P",
         kind=Kind.MANUAL,
         visibility=Visibility.INTERNAL,
         user=publisher,
     )
-    draft = services.create_section(
-        None,
+    draft = services.section_create(
+        parent=None,
         title="E",
         kind=Kind.MANUAL,
         visibility=Visibility.INTERNAL,
@@ -70,8 +70,8 @@ def test_create_section_publishes_for_publisher_only(publisher, editor):
 
 def test_create_section_publish_false_keeps_draft(publisher):
     """A publisher may ask for a draft; nothing is published then."""
-    section = services.create_section(
-        None,
+    section = services.section_create(
+        parent=None,
         title="Draft",
         kind=Kind.MANUAL,
         visibility=Visibility.INTERNAL,
@@ -84,8 +84,8 @@ def test_create_section_publish_false_keeps_draft(publisher):
 def test_editor_cannot_force_publish_on_create(editor):
     """Asking to publish without the publish permission is refused, nothing is made."""
     with pytest.raises(PermissionDenied):
-        services.create_section(
-            None,
+        services.section_create(
+            parent=None,
             title="Sneaky",
             kind=Kind.MANUAL,
             visibility=Visibility.INTERNAL,
@@ -98,8 +98,8 @@ def test_editor_cannot_force_publish_on_create(editor):
 def test_create_section_needs_permission(agent):
     """An agent cannot create sections."""
     with pytest.raises(PermissionDenied):
-        services.create_section(
-            None,
+        services.section_create(
+            parent=None,
             title="X",
             kind=Kind.MANUAL,
             visibility=Visibility.INTERNAL,
@@ -111,8 +111,8 @@ def test_create_section_needs_permission(agent):
 def test_create_section_refuses_blank_title(publisher):
     """A blank title is a validation error and creates nothing."""
     with pytest.raises(ValidationError):
-        services.create_section(
-            None,
+        services.section_create(
+            parent=None,
             title="   ",
             kind=Kind.MANUAL,
             visibility=Visibility.INTERNAL,
@@ -130,8 +130,8 @@ def test_create_child_under_unreadable_parent_refused(admin_user):
     )
     editor = make_user("editor", "publisher", username="outsider")
     with pytest.raises(PermissionDenied):
-        services.create_section(
-            parent,
+        services.section_create(
+            parent=parent,
             title="child",
             kind=Kind.ARTICLE,
             visibility=Visibility.RESTRICTED,
@@ -187,15 +187,15 @@ def test_revision_numbers_count_per_section(section, editor, admin_user):
     """Each section numbers its own revisions 1, 2, 3..."""
     other = make_section(title="Other", user=admin_user)
     for n in range(2):
-        services.save_revision(
-            section,
+        services.section_save(
+            section=section,
             user=editor,
             title="Refunds",
             body=f"{BODY}edit {n}\n",
             base=Section.objects.get(pk=section.pk).head_revision,
         )
-    services.save_revision(
-        other, user=editor, title="Other", body="x", base=other.head_revision
+    services.section_save(
+        section=other, user=editor, title="Other", body="x", base=other.head_revision
     )
     assert list(
         section.revisions.order_by("number").values_list("number", flat=True)
@@ -218,8 +218,12 @@ def test_saved_revision_is_immutable(section):
 
 def test_save_revision_unchanged_writes_nothing(section, editor):
     """Saving the same title and body again creates no new revision."""
-    result = services.save_revision(
-        section, user=editor, title="Refunds", body=BODY, base=section.head_revision
+    result = services.section_save(
+        section=section,
+        user=editor,
+        title="Refunds",
+        body=BODY,
+        base=section.head_revision,
     )
     assert result.status == "unchanged"
     assert section.revisions.count() == 1
@@ -227,8 +231,8 @@ def test_save_revision_unchanged_writes_nothing(section, editor):
 
 def test_save_revision_normalizes_crlf(section, editor):
     """Browser line endings (CRLF) are stored as plain newlines."""
-    result = services.save_revision(
-        section,
+    result = services.section_save(
+        section=section,
         user=editor,
         title="Refunds",
         body="a\r\nb\r\n",
@@ -240,8 +244,8 @@ def test_save_revision_normalizes_crlf(section, editor):
 def test_save_revision_requires_edit_permission(section, agent):
     """An agent cannot save a revision."""
     with pytest.raises(PermissionDenied):
-        services.save_revision(
-            section, user=agent, title="x", body="y", base=section.head_revision
+        services.section_save(
+            section=section, user=agent, title="x", body="y", base=section.head_revision
         )
     assert section.revisions.count() == 1
 
@@ -249,8 +253,12 @@ def test_save_revision_requires_edit_permission(section, agent):
 def test_save_revision_refuses_blank_title(section, editor):
     """A blank title is refused and no revision is written."""
     with pytest.raises(ValidationError):
-        services.save_revision(
-            section, user=editor, title=" ", body="y", base=section.head_revision
+        services.section_save(
+            section=section,
+            user=editor,
+            title=" ",
+            body="y",
+            base=section.head_revision,
         )
     assert section.revisions.count() == 1
 
@@ -258,8 +266,8 @@ def test_save_revision_refuses_blank_title(section, editor):
 def test_draft_keeps_published_title_and_text(section, editor):
     """Saving a draft moves the head but readers keep the published revision."""
     published = section.published_revision
-    services.save_revision(
-        section, user=editor, title="Renamed draft", body="new", base=published
+    services.section_save(
+        section=section, user=editor, title="Renamed draft", body="new", base=published
     )
     section.refresh_from_db()
     assert section.published_revision == published
@@ -274,15 +282,15 @@ def test_draft_keeps_published_title_and_text(section, editor):
 def test_stale_base_non_overlapping_edit_merges(section, editor, admin_user):
     """Two editors changing different paragraphs: both changes end up in the text."""
     base = section.head_revision
-    services.save_revision(
-        section,
+    services.section_save(
+        section=section,
         user=admin_user,
         title="Refunds",
         body=BODY.replace("first line", "FIRST (theirs)"),
         base=base,
     )
-    result = services.save_revision(
-        section,
+    result = services.section_save(
+        section=section,
         user=editor,
         title="Refunds",
         body=BODY.replace("third line", "THIRD (mine)"),
@@ -299,11 +307,11 @@ def test_stale_base_non_overlapping_edit_merges(section, editor, admin_user):
 def test_stale_base_title_change_merges_with_body_change(section, editor, admin_user):
     """One editor renames, the other edits the body: both are kept."""
     base = section.head_revision
-    services.save_revision(
-        section, user=admin_user, title="Refund rules", body=BODY, base=base
+    services.section_save(
+        section=section, user=admin_user, title="Refund rules", body=BODY, base=base
     )
-    result = services.save_revision(
-        section, user=editor, title="Refunds", body=BODY + "added\n", base=base
+    result = services.section_save(
+        section=section, user=editor, title="Refunds", body=BODY + "added\n", base=base
     )
     assert result.status == "merged"
     assert result.revision.title == "Refund rules"
@@ -313,15 +321,15 @@ def test_stale_base_title_change_merges_with_body_change(section, editor, admin_
 def test_overlapping_edit_is_a_conflict_and_saves_nothing(section, editor, admin_user):
     """Both editors change the same line: nothing is saved, both texts come back."""
     base = section.head_revision
-    theirs = services.save_revision(
-        section,
+    theirs = services.section_save(
+        section=section,
         user=admin_user,
         title="Refunds",
         body=BODY.replace("second line", "THEIR second"),
         base=base,
     ).revision
-    result = services.save_revision(
-        section,
+    result = services.section_save(
+        section=section,
         user=editor,
         title="Refunds",
         body=BODY.replace("second line", "MY second"),
@@ -343,11 +351,11 @@ def test_overlapping_edit_is_a_conflict_and_saves_nothing(section, editor, admin
 def test_conflicting_titles_are_a_conflict(section, editor, admin_user):
     """Two different renames from the same base conflict instead of one winning."""
     base = section.head_revision
-    services.save_revision(
-        section, user=admin_user, title="Theirs", body=BODY, base=base
+    services.section_save(
+        section=section, user=admin_user, title="Theirs", body=BODY, base=base
     )
-    result = services.save_revision(
-        section, user=editor, title="Mine", body=BODY, base=base
+    result = services.section_save(
+        section=section, user=editor, title="Mine", body=BODY, base=base
     )
     assert result.status == "conflict"
     assert result.conflict_title == "Mine"
@@ -375,15 +383,15 @@ def test_merge_of_section_created_with_browser_line_endings(
     )
     section = Section.objects.get(title="Browser made")
     base = section.head_revision
-    services.save_revision(
-        section,
+    services.section_save(
+        section=section,
         user=admin_user,
         title="Browser made",
         body="ONE\n\ntwo\n\nthree",  # the form strips the final newline
         base=base,
     )
-    result = services.save_revision(
-        section,
+    result = services.section_save(
+        section=section,
         user=editor,
         title="Browser made",
         body="one\n\ntwo\n\nTHREE",
@@ -399,25 +407,31 @@ def test_merge_of_section_created_with_browser_line_endings(
 
 def test_publish_requires_permission(section, editor):
     """An editor without the publish permission gets PermissionDenied."""
-    result = services.save_revision(
-        section, user=editor, title="Refunds", body="draft", base=section.head_revision
+    result = services.section_save(
+        section=section,
+        user=editor,
+        title="Refunds",
+        body="draft",
+        base=section.head_revision,
     )
     with pytest.raises(PermissionDenied):
-        services.publish_revision(section, result.revision, user=editor)
+        services.revision_publish(
+            section=section, revision=result.revision, user=editor
+        )
     section.refresh_from_db()
     assert section.published_revision.number == 1
 
 
 def test_publish_makes_revision_visible(section, publisher):
     """Publishing a revision updates what readers see, including the title."""
-    revision = services.save_revision(
-        section,
+    revision = services.section_save(
+        section=section,
         user=publisher,
         title="Refund policy",
         body="v2",
         base=section.head_revision,
     ).revision
-    services.publish_revision(section, revision, user=publisher)
+    services.revision_publish(section=section, revision=revision, user=publisher)
     section.refresh_from_db()
     assert section.published_revision == revision
     assert section.title == "Refund policy"
@@ -428,11 +442,11 @@ def test_publish_makes_revision_visible(section, publisher):
 def test_publish_older_revision(section, publisher):
     """A publisher may publish an older revision (roll back what readers see)."""
     first = section.head_revision
-    second = services.save_revision(
-        section, user=publisher, title="Refunds", body="v2", base=first
+    second = services.section_save(
+        section=section, user=publisher, title="Refunds", body="v2", base=first
     ).revision
-    services.publish_revision(section, second, user=publisher)
-    services.publish_revision(section, first, user=publisher)
+    services.revision_publish(section=section, revision=second, user=publisher)
+    services.revision_publish(section=section, revision=first, user=publisher)
     section.refresh_from_db()
     assert section.published_revision == first
     assert section.head_revision == second
@@ -442,7 +456,9 @@ def test_publish_revision_of_other_section_refused(section, publisher, admin_use
     """A revision of another section cannot be published here."""
     other = make_section(title="Other", user=admin_user)
     with pytest.raises(ValidationError):
-        services.publish_revision(section, other.head_revision, user=publisher)
+        services.revision_publish(
+            section=section, revision=other.head_revision, user=publisher
+        )
     section.refresh_from_db()
     assert section.published_revision.section_id == section.pk
 
@@ -453,10 +469,10 @@ def test_publish_revision_of_other_section_refused(section, publisher, admin_use
 def test_restore_creates_new_revision(section, editor):
     """Restoring revision 1 writes revision 3 with its text; 1 and 2 stay as they were."""
     first = section.head_revision
-    services.save_revision(
-        section, user=editor, title="Changed", body="changed", base=first
+    services.section_save(
+        section=section, user=editor, title="Changed", body="changed", base=first
     )
-    restored = services.restore_revision(first, user=editor)
+    restored = services.revision_restore(revision=first, user=editor)
     assert restored.number == 3
     assert restored.title == first.title
     assert restored.body == first.body
@@ -471,8 +487,10 @@ def test_restore_creates_new_revision(section, editor):
 def test_restore_and_publish(section, publisher):
     """A publisher can restore and publish in one step."""
     first = section.head_revision
-    services.save_revision(section, user=publisher, title="X", body="x", base=first)
-    new = services.restore_revision(first, user=publisher, publish_now=True)
+    services.section_save(
+        section=section, user=publisher, title="X", body="x", base=first
+    )
+    new = services.revision_restore(revision=first, user=publisher, publish_now=True)
     section.refresh_from_db()
     assert section.published_revision == new
 
@@ -480,7 +498,7 @@ def test_restore_and_publish(section, publisher):
 def test_restore_requires_edit_permission(section, agent):
     """An agent cannot restore revisions."""
     with pytest.raises(PermissionDenied):
-        services.restore_revision(section.head_revision, user=agent)
+        services.revision_restore(revision=section.head_revision, user=agent)
     assert section.revisions.count() == 1
 
 
@@ -499,8 +517,8 @@ def test_settings_narrowing_passes_down(admin_user, editor):
     grandchild = make_section(
         child, title="Grandchild", visibility=Visibility.PUBLIC, user=admin_user
     )
-    services.update_section_settings(
-        chapter,
+    services.section_update_settings(
+        section=chapter,
         user=editor,
         kind=Kind.CHAPTER,
         visibility=Visibility.RESTRICTED,
@@ -516,8 +534,8 @@ def test_settings_cannot_widen_beyond_parent(admin_user, editor):
     """Setting a child of an internal section to public leaves it internal."""
     parent = make_section(title="Internal", user=admin_user)
     child = make_section(parent, title="Child", user=admin_user)
-    updated = services.update_section_settings(
-        child, user=editor, kind=Kind.ARTICLE, visibility=Visibility.PUBLIC
+    updated = services.section_update_settings(
+        section=child, user=editor, kind=Kind.ARTICLE, visibility=Visibility.PUBLIC
     )
     assert updated.visibility == Visibility.INTERNAL
 
@@ -526,8 +544,8 @@ def test_settings_tags_owner_and_kind(section, editor):
     """Settings store kind, owner, review date and tags (deduplicated by name)."""
     import datetime
 
-    services.update_section_settings(
-        section,
+    services.section_update_settings(
+        section=section,
         user=editor,
         kind=Kind.POLICY,
         visibility=Visibility.INTERNAL,
@@ -545,8 +563,8 @@ def test_settings_tags_owner_and_kind(section, editor):
 def test_settings_requires_edit_permission(section, agent):
     """An agent cannot change settings."""
     with pytest.raises(PermissionDenied):
-        services.update_section_settings(
-            section, user=agent, kind=Kind.SOP, visibility=Visibility.PUBLIC
+        services.section_update_settings(
+            section=section, user=agent, kind=Kind.SOP, visibility=Visibility.PUBLIC
         )
     section.refresh_from_db()
     assert section.kind == Kind.ARTICLE
@@ -563,10 +581,10 @@ def test_delete_trashes_subtree_then_purge_removes_it(admin_user, editor):
     child = make_section(chapter, title="Child", body="x", user=admin_user)
     make_section(child, title="Grandchild", user=admin_user)
     sibling = make_section(manual, title="Sibling", user=admin_user)
-    services.save_revision(
-        child, user=editor, title="Child", body="y", base=child.head_revision
+    services.section_save(
+        section=child, user=editor, title="Child", body="y", base=child.head_revision
     )
-    count = services.delete_section(chapter, user=editor)
+    count = services.section_delete(section=chapter, user=editor)
     assert count == 3
     for user in (editor, admin_user):
         assert set(
@@ -575,8 +593,8 @@ def test_delete_trashes_subtree_then_purge_removes_it(admin_user, editor):
     assert Revision.objects.filter(section__in_trash=True).count() == 4
     assert_tree_ok()
     with pytest.raises(PermissionDenied):
-        services.purge_section(chapter, user=editor)
-    assert services.purge_section(chapter, user=admin_user) == 3
+        services.section_purge(section=chapter, user=editor)
+    assert services.section_purge(section=chapter, user=admin_user) == 3
     assert set(Section.objects.values_list("title", flat=True)) == {"Manual", "Sibling"}
     assert set(Revision.objects.values_list("section__title", flat=True)) == {
         "Manual",
@@ -591,5 +609,5 @@ def test_delete_trashes_subtree_then_purge_removes_it(admin_user, editor):
 def test_delete_requires_permission(section, agent):
     """An agent cannot delete."""
     with pytest.raises(PermissionDenied):
-        services.delete_section(section, user=agent)
+        services.section_delete(section=section, user=agent)
     assert Section.objects.filter(pk=section.pk).exists()

@@ -62,7 +62,9 @@ def test_fixture_tree_is_sound(forest):
 
 def test_move_before(forest, editor):
     """'before' puts the section (with its subtree) just before the target."""
-    moved = services.move_section(forest["a"], forest["x"], "before", user=editor)
+    moved = services.section_move(
+        section=forest["a"], target=forest["x"], position="before", user=editor
+    )
     assert children_titles(forest["m2"]) == ["A", "X"]
     assert children_titles(forest["m1"]) == ["B", "C"]
     assert children_titles(moved) == ["A1", "A2"]
@@ -74,7 +76,9 @@ def test_move_before(forest, editor):
 
 def test_move_after(forest, editor):
     """'after' puts the section just after the target among the same siblings."""
-    services.move_section(forest["a"], forest["b"], "after", user=editor)
+    services.section_move(
+        section=forest["a"], target=forest["b"], position="after", user=editor
+    )
     assert children_titles(forest["m1"]) == ["B", "A", "C"]
     assert children_titles(Section.objects.get(pk=forest["a"].pk)) == ["A1", "A2"]
     assert_tree_ok()
@@ -82,14 +86,18 @@ def test_move_after(forest, editor):
 
 def test_move_after_last_sibling(forest, editor):
     """Moving after the last sibling makes the section the last one."""
-    services.move_section(forest["a"], forest["c"], "after", user=editor)
+    services.section_move(
+        section=forest["a"], target=forest["c"], position="after", user=editor
+    )
     assert children_titles(forest["m1"]) == ["B", "C", "A"]
     assert_tree_ok()
 
 
 def test_move_first_child(forest, editor):
     """'first-child' makes the section the first child of the target."""
-    services.move_section(forest["c"], forest["a"], "first-child", user=editor)
+    services.section_move(
+        section=forest["c"], target=forest["a"], position="first-child", user=editor
+    )
     assert children_titles(Section.objects.get(pk=forest["a"].pk)) == ["C", "A1", "A2"]
     assert children_titles(forest["m1"]) == ["A", "B"]
     assert_tree_ok()
@@ -97,7 +105,9 @@ def test_move_first_child(forest, editor):
 
 def test_move_last_child_with_subtree(forest, editor):
     """'last-child' moves the whole subtree under the target, descendants included."""
-    services.move_section(forest["a2"], forest["x"], "last-child", user=editor)
+    services.section_move(
+        section=forest["a2"], target=forest["x"], position="last-child", user=editor
+    )
     x = Section.objects.get(pk=forest["x"].pk)
     assert children_titles(x) == ["A2"]
     assert titles(Section.objects.get_descendants(fresh(x))) == ["A2", "A2x"]
@@ -109,7 +119,9 @@ def test_move_last_child_with_subtree(forest, editor):
 
 def test_move_to_root_level(forest, editor):
     """Moving before a manual turns the section into a top-level manual."""
-    services.move_section(forest["b"], forest["m1"], "before", user=editor)
+    services.section_move(
+        section=forest["b"], target=forest["m1"], position="before", user=editor
+    )
     assert titles(Section.objects.get_root_nodes()) == ["B", "M1", "M2"]
     assert_tree_ok()
 
@@ -123,7 +135,9 @@ def test_move_into_own_descendant_refused(forest, editor):
         (forest["a2"], "first-child"),
     ):
         with pytest.raises(ValidationError):
-            services.move_section(forest["a"], target, pos, user=editor)
+            services.section_move(
+                section=forest["a"], target=target, position=pos, user=editor
+            )
     assert list(Section.objects.values_list("pk", "path")) == before
     assert_tree_ok()
 
@@ -131,14 +145,18 @@ def test_move_into_own_descendant_refused(forest, editor):
 def test_move_onto_itself_refused(forest, editor):
     """Moving a section next to or into itself is refused."""
     with pytest.raises(ValidationError):
-        services.move_section(forest["a"], forest["a"], "after", user=editor)
+        services.section_move(
+            section=forest["a"], target=forest["a"], position="after", user=editor
+        )
     assert_tree_ok()
 
 
 def test_move_unknown_position_refused(forest, editor):
     """An unknown position is a validation error, not a crash."""
     with pytest.raises(ValidationError):
-        services.move_section(forest["a"], forest["b"], "sideways", user=editor)
+        services.section_move(
+            section=forest["a"], target=forest["b"], position="sideways", user=editor
+        )
     assert children_titles(forest["m1"]) == ["A", "B", "C"]
     assert_tree_ok()
 
@@ -146,14 +164,18 @@ def test_move_unknown_position_refused(forest, editor):
 def test_move_requires_edit_permission(forest, agent):
     """An agent cannot move sections."""
     with pytest.raises(PermissionDenied):
-        services.move_section(forest["a"], forest["x"], "after", user=agent)
+        services.section_move(
+            section=forest["a"], target=forest["x"], position="after", user=agent
+        )
     assert children_titles(forest["m1"]) == ["A", "B", "C"]
 
 
 def test_moved_section_keeps_its_url(forest, editor, agent_client):
     """A moved section keeps its address (the id is in the URL)."""
     url = forest["a2"].get_absolute_url()
-    services.move_section(forest["a2"], forest["x"], "last-child", user=editor)
+    services.section_move(
+        section=forest["a2"], target=forest["x"], position="last-child", user=editor
+    )
     assert Section.objects.get(pk=forest["a2"].pk).get_absolute_url() == url
     response = agent_client.get(url)
     assert response.status_code == 200
@@ -172,11 +194,15 @@ def test_move_into_narrower_parent_clamps_subtree(admin_user, editor):
     )
     # An editor outside the group may not move anything into it...
     with pytest.raises(PermissionDenied):
-        services.move_section(public, restricted, "last-child", user=editor)
+        services.section_move(
+            section=public, target=restricted, position="last-child", user=editor
+        )
     # ...a member may, and the subtree takes the narrower visibility.
     editor.groups.add(group)
     editor = type(editor).objects.get(pk=editor.pk)
-    services.move_section(public, restricted, "last-child", user=editor)
+    services.section_move(
+        section=public, target=restricted, position="last-child", user=editor
+    )
     for node in (public, child):
         node.refresh_from_db()
         assert node.visibility == Visibility.RESTRICTED
@@ -188,7 +214,9 @@ def test_move_into_internal_parent_clamps_public(admin_user, editor):
     """A public section moved under an internal one becomes internal."""
     internal = make_section(title="I", user=admin_user)
     public = make_section(title="P", visibility=Visibility.PUBLIC, user=admin_user)
-    moved = services.move_section(public, internal, "first-child", user=editor)
+    moved = services.section_move(
+        section=public, target=internal, position="first-child", user=editor
+    )
     assert moved.visibility == Visibility.INTERNAL
     assert_tree_ok()
 
@@ -198,7 +226,9 @@ def test_move_out_keeps_narrow_visibility(admin_user, editor):
     internal = make_section(title="I", user=admin_user)
     public = make_section(title="P", visibility=Visibility.PUBLIC, user=admin_user)
     child = make_section(internal, title="Ic", user=admin_user)
-    moved = services.move_section(child, public, "last-child", user=editor)
+    moved = services.section_move(
+        section=child, target=public, position="last-child", user=editor
+    )
     assert moved.visibility == Visibility.INTERNAL
     assert_tree_ok()
 
@@ -231,9 +261,9 @@ def test_move_view_refuses_descendant_target(forest, editor_client):
 def test_delete_and_purge_subtree_keep_tree_consistent(forest, editor, admin_user):
     """Trashing then purging a middle subtree leaves siblings in order and the tree
     sound."""
-    services.delete_section(forest["a2"], user=editor)
+    services.section_delete(section=forest["a2"], user=editor)
     assert_tree_ok()
-    services.purge_section(forest["a2"], user=admin_user)
+    services.section_purge(section=forest["a2"], user=admin_user)
     assert children_titles(Section.objects.get(pk=forest["a"].pk)) == ["A1"]
     assert not Section.objects.filter(title="A2x").exists()
     assert_tree_ok()
@@ -241,9 +271,11 @@ def test_delete_and_purge_subtree_keep_tree_consistent(forest, editor, admin_use
 
 def test_add_after_delete_and_move(forest, editor, admin_user):
     """New sections can still be added after moves and deletes (paths stay unique)."""
-    services.move_section(forest["b"], forest["a"], "last-child", user=editor)
-    services.delete_section(forest["a1"], user=editor)
-    services.purge_section(forest["a1"], user=admin_user)
+    services.section_move(
+        section=forest["b"], target=forest["a"], position="last-child", user=editor
+    )
+    services.section_delete(section=forest["a1"], user=editor)
+    services.section_purge(section=forest["a1"], user=admin_user)
     make_section(forest["a"], title="New", user=admin_user)
     assert children_titles(Section.objects.get(pk=forest["a"].pk)) == ["A2", "B", "New"]
     assert_tree_ok()

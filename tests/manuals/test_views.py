@@ -59,10 +59,14 @@ def test_renamed_section_old_url_redirects(tree, publisher, agent_client):
     """After a rename is published, the old address 301-redirects to the new one."""
     refund = tree["refund"]
     old_url = refund.get_absolute_url()
-    revision = services.save_revision(
-        refund, user=publisher, title="退款规则", body="x", base=refund.head_revision
+    revision = services.section_save(
+        section=refund,
+        user=publisher,
+        title="退款规则",
+        body="x",
+        base=refund.head_revision,
     ).revision
-    services.publish_revision(refund, revision, user=publisher)
+    services.revision_publish(section=refund, revision=revision, user=publisher)
     refund.refresh_from_db()
     assert refund.get_absolute_url() != old_url
     response = agent_client.get(old_url)
@@ -331,11 +335,15 @@ def test_publish_non_numeric_number_is_404(tree, publisher_client):
 def test_publish_specific_number(tree, publisher, publisher_client):
     """Publishing by number publishes that revision."""
     refund = tree["refund"]
-    services.save_revision(
-        refund, user=publisher, title="退款政策", body="v2", base=refund.head_revision
+    services.section_save(
+        section=refund,
+        user=publisher,
+        title="退款政策",
+        body="v2",
+        base=refund.head_revision,
     )
-    services.save_revision(
-        refund,
+    services.section_save(
+        section=refund,
         user=publisher,
         title="退款政策",
         body="v3",
@@ -401,8 +409,8 @@ def test_publisher_save_and_publish(article, publisher_client):
 def test_edit_merge_through_view(article, admin_user, editor_client):
     """A stale form with a non-overlapping change is merged and saved."""
     base = article.head_revision
-    services.save_revision(
-        article,
+    services.section_save(
+        section=article,
         user=admin_user,
         title="Article",
         body=BODY.replace("first", "FIRST"),
@@ -419,8 +427,8 @@ def test_edit_conflict_shows_editor_text_back(article, admin_user, editor_client
     """On overlapping changes nothing is saved; the form shows the editor's text
     with both versions marked, now based on the newer head."""
     base = article.head_revision
-    theirs = services.save_revision(
-        article,
+    theirs = services.section_save(
+        section=article,
         user=admin_user,
         title="Article",
         body=BODY.replace("second line", "THEIR second"),
@@ -453,8 +461,8 @@ def test_edit_conflict_shows_editor_text_back(article, admin_user, editor_client
 
 def test_restore_view_adds_revision(article, editor, editor_client):
     """Restoring from history adds a new revision with the old text."""
-    services.save_revision(
-        article,
+    services.section_save(
+        section=article,
         user=editor,
         title="Article",
         body="changed",
@@ -641,8 +649,8 @@ def test_history_queries_do_not_grow_with_revisions(
     many = make_section(title="many", user=admin_user)
     for section, count in ((few, 3), (many, 30)):
         for i in range(1, count):
-            services.save_revision(
-                section,
+            services.section_save(
+                section=section,
                 user=editor,
                 title=section.title,
                 body=f"v{i}",

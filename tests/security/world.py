@@ -146,14 +146,14 @@ def build_world() -> World:
     b: dict = {}
 
     # --- blocks (first: sections embed them) ----------------------------------------
-    b["internal"] = blocks.create_block(
+    b["internal"] = blocks.block_create(
         key="sec-int",
         title=c("block-internal-title", lambda u: block_visible(u, b["internal"])),
         body=c("block-internal-body", lambda u: block_visible(u, b["internal"])),
         visibility=Visibility.INTERNAL,
         user=root,
     )
-    b["restricted"] = blocks.create_block(
+    b["restricted"] = blocks.block_create(
         key="sec-r",
         title=c("block-restricted-title", lambda u: block_visible(u, b["restricted"])),
         body=c("block-restricted-body", lambda u: block_visible(u, b["restricted"])),
@@ -161,7 +161,7 @@ def build_world() -> World:
         groups=[group],
         user=root,
     )
-    b["draft"] = blocks.create_block(
+    b["draft"] = blocks.block_create(
         key="sec-draft",
         title="World draft block",
         body="BLOCK-PUBLISHED-TEXT-OK",
@@ -172,15 +172,15 @@ def build_world() -> World:
     def block_draft_rule(u):
         return block_visible(u, b["draft"]) and blocks.can_edit_block(u)
 
-    blocks.save_block_revision(
-        b["draft"],
+    blocks.block_save(
+        block=b["draft"],
         user=root,
         title=c("block-draft-title", block_draft_rule),
         body=c("block-draft-body", block_draft_rule),
         message=c("block-draft-message", block_draft_rule),
         base=b["draft"].head_revision,
     )
-    b["conflict"] = blocks.create_block(
+    b["conflict"] = blocks.block_create(
         key="sec-conflict",
         title="World conflict block",
         body="BLOCK-CONFLICT-PUBLISHED-OK",
@@ -231,8 +231,8 @@ def build_world() -> World:
     media_file = Path(settings.MEDIA_ROOT) / media_url[len(settings.MEDIA_URL) :]
     _ensure_media_row(media_file, section=s["internal"], user=root)
 
-    collaboration.autosave_draft(
-        s["internal"],
+    collaboration.draft_autosave(
+        section=s["internal"],
         user=editor,
         title=c("autosave-title", kept_by_editor),
         body=c("autosave-body", kept_by_editor),
@@ -257,8 +257,8 @@ def build_world() -> World:
         user=root,
     )
     restricted = s["restricted"]
-    services.update_section_settings(
-        restricted,
+    services.section_update_settings(
+        section=restricted,
         user=root,
         kind=restricted.kind,
         visibility=Visibility.RESTRICTED,
@@ -300,8 +300,8 @@ def build_world() -> World:
     def public_draft_rule(u):
         return can_read(u, s["public_draft"]) and can_edit(u, s["public_draft"])
 
-    services.save_revision(
-        s["public_draft"],
+    services.section_save(
+        section=s["public_draft"],
         user=root,
         title=c("public-draft-title", public_draft_rule),
         body=c("public-draft-body", public_draft_rule),
@@ -325,8 +325,8 @@ def build_world() -> World:
         groups=[group],
         user=root,
     )
-    services.delete_section(s["trash_internal"], user=root)
-    services.delete_section(s["trash_restricted"], user=root)
+    services.section_delete(section=s["trash_internal"], user=root)
+    services.section_delete(section=s["trash_restricted"], user=root)
 
     s["review"] = make_section(
         s["manual"],
@@ -340,17 +340,17 @@ def build_world() -> World:
     def review_draft_rule(u):
         return can_read(u, s["review"]) and can_edit(u, s["review"])
 
-    saved = services.save_revision(
-        s["review"],
+    saved = services.section_save(
+        section=s["review"],
         user=r_editor,
         title=c("review-draft-title", review_draft_rule),
         body=c("review-draft-body", review_draft_rule),
         base=s["review"].head_revision,
     )
     reviews = {
-        "restricted": collaboration.submit_for_review(
-            s["review"],
-            saved.revision,
+        "restricted": collaboration.review_submit(
+            section=s["review"],
+            revision=saved.revision,
             user=r_editor,
             note=c("review-note", review_draft_rule),
         )

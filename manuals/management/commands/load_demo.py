@@ -54,7 +54,7 @@ class Command(BaseCommand):
         """The demo's reusable blocks (created once, by key)."""
         for spec in DEMO_BLOCKS:
             if not Block.objects.filter(key=spec["key"]).exists():
-                blocks.create_block(user=author, publish=True, **spec)
+                blocks.block_create(user=author, publish=True, **spec)
                 self.stdout.write(f"block {spec['key']}")
 
     def _load(self, parent, nodes, author):
@@ -66,8 +66,8 @@ class Command(BaseCommand):
             )
             section = siblings.filter(title=node["title"]).first()
             if section is None:
-                section = services.create_section(
-                    parent,
+                section = services.section_create(
+                    parent=parent,
                     title=node["title"],
                     body=node.get("body", "")
                     + "".join(
@@ -81,8 +81,8 @@ class Command(BaseCommand):
                     publish=True,
                 )
                 if node.get("tags"):
-                    services.update_section_settings(
-                        section,
+                    services.section_update_settings(
+                        section=section,
                         user=author,
                         kind=section.kind,
                         visibility=section.visibility,

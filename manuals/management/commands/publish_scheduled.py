@@ -11,7 +11,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from manuals.editing.services import publish_due
+from manuals.editing.services import publications_publish_due
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 # A long-running worker: drop connections that died or outlived
                 # CONN_MAX_AGE, as Django does between requests.
                 close_old_connections()
-            count = publish_due()
+            count = publications_publish_due()
             if count or not every:
                 self.stdout.write(f"Published {count} scheduled revision(s).")
                 self.stdout.flush()

@@ -9,7 +9,7 @@ import pytest
 
 from faq.models import Category
 from faq.services import entry_create
-from manuals.blocks.services import create_block
+from manuals.blocks.services import block_create
 from manuals.models import Kind, Visibility
 from manuals.search import get_search_backend, reset_search_backend
 from manuals.search.outbox import apply_all
@@ -34,7 +34,7 @@ def search_index(settings, tmp_path):
 @pytest.fixture
 def portal(tree, admin_user):
     """The shared tree plus public articles, an internal block and FAQ entries."""
-    create_block(
+    block_create(
         key="secret-rule",
         title="内部规则",
         body="BLOCK-CANARY 秘密条款 只给员工看",
@@ -42,7 +42,7 @@ def portal(tree, admin_user):
         user=admin_user,
         publish=True,
     )
-    create_block(
+    block_create(
         key="hours",
         title="服务时间",
         body="服务时间 9:00-18:00 PUBLIC-BLOCK",
@@ -84,8 +84,8 @@ def portal(tree, admin_user):
         user=admin_user,
         body="发票在订单完成后开具。",
     )
-    services.save_revision(
-        draft,
+    services.section_save(
+        section=draft,
         user=admin_user,
         title="发票说明",
         body="DRAFT-CANARY 还没发布",

@@ -30,16 +30,20 @@ from manuals.sections import services  # noqa: E402
 def write(name: str, count: int) -> None:
     user = get_user_model().objects.create(username=name, is_superuser=True)
     for i in range(count):
-        section = services.create_section(
-            None,
+        section = services.section_create(
+            parent=None,
             title=f"{name} 并发写入 {i}",
             body=f"并发测试正文 {name}{i} 退货流程",
             kind="article",
             visibility="internal",
             user=user,
         )
-        services.update_section_settings(
-            section, user=user, kind="policy", visibility="internal", tags=[name]
+        services.section_update_settings(
+            section=section,
+            user=user,
+            kind="policy",
+            visibility="internal",
+            tags=[name],
         )
     print(json.dumps({"saved": count}))
 

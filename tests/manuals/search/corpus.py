@@ -110,8 +110,12 @@ def build_corpus(user) -> dict[str, Section]:
             user=user,
         )
         if tags:
-            section = services.update_section_settings(
-                section, user=user, kind=kind, visibility=visibility, tags=list(tags)
+            section = services.section_update_settings(
+                section=section,
+                user=user,
+                kind=kind,
+                visibility=visibility,
+                tags=list(tags),
             )
         sections[key] = section
     now = timezone.now()

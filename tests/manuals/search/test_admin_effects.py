@@ -137,8 +137,8 @@ def test_tag_renamed_in_the_admin_reindexes_its_sections(world, index_now, admin
     from manuals.sections import services as manual_services
 
     child = Section.objects.get(pk=world["child"].pk)
-    manual_services.update_section_settings(
-        child,
+    manual_services.section_update_settings(
+        section=child,
         user=admin_user,
         kind=child.kind,
         visibility=child.visibility,
@@ -167,7 +167,7 @@ def test_faq_entry_deleted_in_the_admin_leaves_no_usage_or_document(
     from faq import services as faq_services
     from faq.models import Entry, EntryVisibility
 
-    blocks.create_block(
+    blocks.block_create(
         key="hours",
         title="服务时间",
         body="9-18",

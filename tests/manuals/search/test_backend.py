@@ -163,7 +163,7 @@ class SearchBackendContract:
         from manuals.sections import services as manual_services
 
         assert corpus["returns"].pk in self.ids(self.search(admin_user, "退货"))
-        manual_services.delete_section(corpus["returns"], user=admin_user)
+        manual_services.section_delete(section=corpus["returns"], user=admin_user)
         index_now()
         assert corpus["returns"].pk not in self.ids(self.search(admin_user, "退货"))
 
@@ -171,15 +171,15 @@ class SearchBackendContract:
         """A newly published revision is what search finds."""
         from manuals.sections import services as manual_services
 
-        result = manual_services.save_revision(
-            corpus["old"],
+        result = manual_services.section_save(
+            section=corpus["old"],
             user=admin_user,
             title="保修条款",
             body="新增：以旧换新活动。",
             base=corpus["old"].head_revision,
         )
-        manual_services.publish_revision(
-            corpus["old"], result.revision, user=admin_user
+        manual_services.revision_publish(
+            section=corpus["old"], revision=result.revision, user=admin_user
         )
         index_now()
         assert self.ids(self.search(admin_user, "以旧换新")) == [corpus["old"].pk]

@@ -25,8 +25,8 @@ def test_change_writes_a_row_in_its_transaction(admin_user):
     assert IndexTask.objects.filter(object_id=str(section.pk)).exists()
     IndexTask.objects.all().delete()
     with pytest.raises(RuntimeError), transaction.atomic():
-        manual_services.update_section_settings(
-            section, user=admin_user, kind="policy", visibility="internal"
+        manual_services.section_update_settings(
+            section=section, user=admin_user, kind="policy", visibility="internal"
         )
         assert IndexTask.objects.exists()
         raise RuntimeError("boom")
@@ -92,8 +92,8 @@ def test_duplicate_rows_are_applied_once(admin_user, index_now):
     """Several rows for one section give one indexed document."""
     section = make_section(title="发票开具", user=admin_user)
     for _ in range(3):
-        manual_services.update_section_settings(
-            section, user=admin_user, kind="policy", visibility="internal"
+        manual_services.section_update_settings(
+            section=section, user=admin_user, kind="policy", visibility="internal"
         )
     index_now()
     assert _found(admin_user, "发票") == [section.pk]

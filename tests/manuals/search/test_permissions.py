@@ -138,8 +138,8 @@ def test_section_made_internal_leaves_public_results(world, admin_user, index_no
     """Changing visibility re-indexes: the public stops finding the section."""
     from manuals.sections import services as manual_services
 
-    manual_services.update_section_settings(
-        world["public"],
+    manual_services.section_update_settings(
+        section=world["public"],
         user=admin_user,
         kind=Kind.ARTICLE,
         visibility=Visibility.INTERNAL,

@@ -104,7 +104,7 @@ def test_missing_parent_imports_nothing(messy, admin_user, tree):
         call_command(
             "import_manual", str(messy), "--parent", "999999", stdout=StringIO()
         )
-    services.delete_section(tree["b"], user=admin_user)
+    services.section_delete(section=tree["b"], user=admin_user)
     tree["b"].refresh_from_db()
     with pytest.raises(ImportFailed):
         apply(read_source(messy / "01-好的.md"), parent=tree["b"], user=admin_user)

@@ -114,8 +114,8 @@ def test_export_copies_the_public_media_it_shows_and_nothing_else(
     stray = Path(settings.MEDIA_ROOT) / "imports" / "t" / "stray.png"
     stray.parent.mkdir(parents=True, exist_ok=True)
     stray.write_bytes(png_bytes())
-    saved = services.save_revision(
-        section,
+    saved = services.section_save(
+        section=section,
         user=admin_user,
         title=section.title,
         body=(
@@ -124,7 +124,7 @@ def test_export_copies_the_public_media_it_shows_and_nothing_else(
         ),
         base=section.head_revision,
     )
-    services.publish_revision(section, saved.revision, user=admin_user)
+    services.revision_publish(section=section, revision=saved.revision, user=admin_user)
     report = export_portal(tmp_path / "site", live_url="")
     files = export_files(tmp_path / "site")
     copied = sorted(name for name in files if name.startswith("assets/media/"))
@@ -163,7 +163,7 @@ def test_unpublished_and_trashed_sections_are_not_exported(
     portal, tmp_path, admin_user
 ):
     """A section moved to the trash disappears from the export with its subtree."""
-    services.delete_section(portal["shipping"], user=admin_user)
+    services.section_delete(section=portal["shipping"], user=admin_user)
     export_portal(tmp_path / "site", live_url="")
     files = export_files(tmp_path / "site")
     assert f"a/{portal['refund_public'].pk}.html" not in files

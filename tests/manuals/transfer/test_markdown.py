@@ -41,7 +41,6 @@ def _snapshot(root):
 @pytest.fixture
 def rich_manual(tree, admin_user):
     """A manual with every kind of thing front matter must carry."""
-    services.create_section  # noqa: B018 - the factory goes through it
     group = Group.objects.create(name="一线组")
     root = make_section(
         title="导出手册",
@@ -65,8 +64,8 @@ def rich_manual(tree, admin_user):
         user=admin_user,
         body="---\n不是 front matter 的横线\n\n  缩进行  \n\n{{block:hours}}\n\n| a | b |\n| --- | --- |\n| 1 | 2 |",
     )
-    services.update_section_settings(
-        tagged,
+    services.section_update_settings(
+        section=tagged,
         user=admin_user,
         kind=Kind.SOP,
         visibility=Visibility.PUBLIC,
@@ -92,8 +91,8 @@ def rich_manual(tree, admin_user):
         body="true\n",
     )
     draft = make_section(root, title="草稿", user=admin_user, body="v1")
-    services.save_revision(
-        draft,
+    services.section_save(
+        section=draft,
         user=admin_user,
         title="草稿 v2",
         body="v2 未发布",
@@ -104,9 +103,9 @@ def rich_manual(tree, admin_user):
 
 @pytest.fixture(autouse=True)
 def _hours_block(admin_user):
-    from manuals.blocks.services import create_block
+    from manuals.blocks.services import block_create
 
-    create_block(
+    block_create(
         key="hours",
         title="服务时间",
         body="9-18",
@@ -138,7 +137,7 @@ def test_markdown_round_trip_loses_nothing(rich_manual, tmp_path, admin_user):
     directives kept) and what was published; a second export is byte-identical."""
     export_manual(tmp_path / "one", roots=[rich_manual], visibility="all", drafts=True)
     before = _snapshot(rich_manual)
-    services.delete_section(rich_manual, user=admin_user)  # free the root slug
+    services.section_delete(section=rich_manual, user=admin_user)  # free the root slug
     result = apply(read_source(tmp_path / "one"), parent=None, user=admin_user)
     new_root = result.created[0]
     assert _snapshot(new_root) == before
