@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "csp",
     "kbsite",
     "manuals",
+    "manuals.people",
+    "manuals.notifications",
     "faq",
     "feedback",
 ]
@@ -103,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "kbsite.context_processors.site",
                 "faq.context_processors.notices",
+                "manuals.notifications.context_processors.bell",
             ],
         },
     },
@@ -287,6 +290,24 @@ LOGGING = {
 # The knowledge base's own settings.
 KB_SITE_NAME = os.environ.get("KB_SITE_NAME", "客服培训手册")
 KB_RENDER_CACHE_SECONDS = int(os.environ.get("KB_RENDER_CACHE_SECONDS", "86400"))
+# The site's own address, for links in e-mails and chat posts.
+KB_SITE_URL = os.environ.get("KB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# E-mail: printed to the console in development; SMTP from the environment in
+# production (DJANGO_EMAIL_HOST, _PORT, _HOST_USER, _HOST_PASSWORD, _USE_TLS/_USE_SSL).
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("DJANGO_EMAIL_USE_TLS", "1") == "1"
+    EMAIL_USE_SSL = os.environ.get("DJANGO_EMAIL_USE_SSL", "0") == "1"
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "kb@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Feedback and analytics (feedback/). Anonymous visitors are named by a salted hash,
 # never by their address; the salt defaults to one derived from the secret key.

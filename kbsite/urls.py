@@ -23,6 +23,7 @@ urlpatterns = [
     path("faq/", include("faq.urls")),
     path("help/", include("manuals.portal.urls")),
     path("transfer/", include("manuals.transfer.urls")),
+    path("notifications/", include("manuals.notifications.urls")),
     # Crawlers look for these at the root; both describe the public portal only.
     path("sitemap.xml", portal_views.sitemap, name="sitemap"),
     path("robots.txt", portal_views.robots_txt, name="robots"),

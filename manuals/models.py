@@ -193,6 +193,12 @@ class Revision(models.Model):
         related_name="+",
         verbose_name=_("based on"),
     )
+    # A minor edit (typo, formatting): published like any other, but nobody watching
+    # is notified and read confirmations are not asked again.
+    minor = models.BooleanField(_("minor edit"), default=False)
+    # When it first became what readers see: readers may compare published revisions
+    # ("what changed since my last visit"), never drafts.
+    first_published_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -484,6 +490,7 @@ class BlockRevision(models.Model):
     base = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    minor = models.BooleanField(_("minor edit"), default=False)
     created = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -616,6 +623,60 @@ class Media(models.Model):
     @property
     def owner(self) -> Section | Block:
         return self.section if self.section_id is not None else self.block
+
+
+class Favourite(models.Model):
+    """A section a reader starred; listed on their home page (readable ones only)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kb_favourites"
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="favourites"
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("favourite")
+        verbose_name_plural = _("favourites")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "section"], name="favourite_once_per_user"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} ★ {self.section_id}"
+
+
+class SectionVisit(models.Model):
+    """The last time a reader opened a section, and which published revision they
+    saw: "recently viewed", "changed since your last visit" and the diff a watcher's
+    notification links to."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kb_visits"
+    )
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    revision = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    viewed = models.DateTimeField(_("viewed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-viewed", "-pk"]
+        verbose_name = _("section visit")
+        verbose_name_plural = _("section visits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "section"], name="visit_once_per_user"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "-viewed"], name="visit_recent")]
+
+    def __str__(self):
+        return f"{self.user_id} @ {self.section_id}"
 
 
 from .portal.models import PortalSettings  # noqa: E402,F401

@@ -310,6 +310,12 @@ def revision_publish(*, section: Section, revision: Revision, user) -> Section:
     section.save(
         update_fields=["published_revision", "published_at", "updated", "title", "slug"]
     )
+    if revision.first_published_at is None:
+        # Revisions are immutable history; this one fact about them is recorded once.
+        Revision.objects.filter(pk=revision.pk, first_published_at=None).update(
+            first_published_at=now
+        )
+        revision.first_published_at = now
     _refresh_usage(section)
     audit.record(
         Action.PUBLISH,

@@ -30,7 +30,9 @@ from manuals.permissions import (
     can_edit,
     can_publish,
     can_read,
+    can_read_block,
 )
+from manuals.notifications.models import Notification
 
 from .checks import client_for, leaked, response_bytes, seen
 from .urlmatrix import all_route_keys, filler_for
@@ -443,6 +445,45 @@ POSTS: dict[str, Post] = {
     ),
 }
 
+POSTS.update(
+    {
+        # notifications: everyone signed in, about their own notifications and
+        # settings; watching what they may read.
+        "notifications:open": Post(
+            lambda w: [
+                (reverse("notifications:open", kwargs={"pk": pk}), pk)
+                for pk in w.notification_ids
+            ],
+            no_data,
+            lambda u, pk: (
+                u.is_authenticated
+                and Notification.objects.filter(pk=pk, recipient=u.pk).exists()
+            ),
+        ),
+        "notifications:read_all": Post(
+            plain("notifications:read_all"),
+            no_data,
+            lambda u, t: u.is_authenticated,
+            writes=False,
+        ),
+        "notifications:preferences": Post(
+            plain("notifications:preferences"),
+            lambda w, t: {"email": "off"},
+            lambda u, t: u.is_authenticated,
+        ),
+        "notifications:watch_section": Post(
+            sections("notifications:watch_section"),
+            lambda w, s: {"action": "watch"},
+            lambda u, s: u.is_authenticated and can_read(u, s),
+        ),
+        "notifications:watch_block": Post(
+            blocks("notifications:watch_block"),
+            lambda w, b: {"action": "watch"},
+            lambda u, b: u.is_authenticated and can_read_block(u, b),
+        ),
+    }
+)
+
 # Patterns whose views write nothing on POST (GET-only views, which render or answer
 # 405), and the session-only ones anyone may post to (log in, log out, language).
 NO_WRITE = {
@@ -489,6 +530,7 @@ NO_WRITE = {
     "manuals:block_picker",
     "manuals:block",
     "manuals:block_diff",
+    "notifications:index",
     "admin:login",
     "admin:logout",
     "<unnamed admin/(?P<url>.*)$>",

@@ -347,6 +347,15 @@ FILLERS = {
     "manuals:block_restore": per_block_revision("manuals:block_restore"),
     "manuals:block_delete": per_block("manuals:block_delete"),
     "manuals:update_pin": update_pin,
+    # notifications
+    "notifications:index": plain("notifications:index", {"unread": "1"}),
+    "notifications:open": lambda w: [
+        reverse("notifications:open", kwargs={"pk": pk}) for pk in w.notification_ids
+    ],
+    "notifications:read_all": plain("notifications:read_all"),
+    "notifications:preferences": plain("notifications:preferences"),
+    "notifications:watch_section": per_section("notifications:watch_section"),
+    "notifications:watch_block": per_block("notifications:watch_block"),
 }
 
 

@@ -22,6 +22,8 @@ from manuals import models as manual_models
 from manuals.blocks import services as blocks
 from manuals.editing import services as collaboration
 from manuals.models import BlockDraft, Kind, Visibility
+from manuals.notifications import services as notify_services
+from manuals.notifications.models import Notification
 from manuals.permissions import Audience, can_delete, can_edit, can_read
 from manuals.sections import services
 from manuals.transfer.importer import PendingImage, Plan, PlanNode, apply
@@ -81,6 +83,7 @@ class World:
     # role -> frozenset of canary names the role may see (filled by compute_allowed)
     allowed: dict = field(default_factory=dict)
     sessions: dict = field(default_factory=dict)
+    notification_ids: list = field(default_factory=list)
 
     def user(self, role):
         return self.users[role]
@@ -436,6 +439,27 @@ def build_world() -> World:
         user=asker,
     )
 
+    # --- notifications ------------------------------------------------------------
+    # One sent through the service to someone who may read the restricted section,
+    # and one planted as if the section had been restricted after it was sent: the
+    # agent's list must hide it (a notification is a read).
+    sent = notify_services.notify(
+        recipients=[users["agent_r"], users["agent"]],
+        kind="section_changed",
+        subject=s["restricted"],
+        text=s["restricted"].title,
+        url=s["restricted"].get_absolute_url(),
+    )
+    stale = Notification.objects.create(
+        recipient=users["agent"],
+        kind="section_changed",
+        content_type=ContentType.objects.get_for_model(s["restricted"]),
+        object_id=s["restricted"].pk,
+        text=c("notification-stale", lambda u: u.is_superuser),
+        url=s["restricted"].get_absolute_url(),
+    )
+    notification_ids = [n.pk for n in sent] + [stale.pk]
+
     for key in list(s):
         s[key].refresh_from_db()
     for key in list(b):
@@ -453,6 +477,7 @@ def build_world() -> World:
         canaries=c.canaries,
         media_url=media_url,
         media_files=[media_file],
+        notification_ids=notification_ids,
     )
 
 
