@@ -24,6 +24,7 @@ from faq.models import Entry
 from faq.permissions import can_answer, can_ask, can_edit_entries
 from feedback.permissions import can_triage, can_view_reports
 from manuals.blocks import services as block_services
+from manuals.notifications.models import Notification
 from manuals.permissions import (
     can_create,
     can_delete,
@@ -32,7 +33,6 @@ from manuals.permissions import (
     can_read,
     can_read_block,
 )
-from manuals.notifications.models import Notification
 
 from .checks import client_for, leaked, response_bytes, seen
 from .urlmatrix import all_route_keys, filler_for
