@@ -1,7 +1,8 @@
 """The roles: Django groups with permissions, defined here and nowhere else.
 
 agent reads internal sections; editor creates and edits; publisher may publish;
-manager reads reports. Admins are superusers.
+manager reads reports and manages people (users, roles, teams: manuals.people).
+Admins are superusers.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -32,6 +33,7 @@ ROLES: dict[str, list[str]] = {
         "manuals.view_auditentry",
         "feedback.view_reports",
         "feedback.change_articlefeedback",
+        "people.manage_people",
     ],
 }
 

@@ -370,6 +370,7 @@ class AuditEntry(models.Model):
         BLOCK_PUBLISH = "block_publish", _("Published a block")
         FAQ = "faq", _("Changed an FAQ entry")
         ADMIN = "admin", _("Changed in the admin site")
+        PEOPLE = "people", _("Changed people or teams")
 
     action = models.CharField(_("action"), max_length=20, choices=Action, db_index=True)
     user = models.ForeignKey(

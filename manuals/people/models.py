@@ -29,6 +29,9 @@ class Team(models.Model):
         ordering = ["name"]
         verbose_name = _("team")
         verbose_name_plural = _("teams")
+        # Managing people (users, their roles and teams) in the site's own screens;
+        # kbsite.roles gives it to managers.
+        permissions = [("manage_people", _("Can manage people and teams"))]
 
     def __str__(self):
         return self.name
