@@ -12,7 +12,8 @@ how long a body may be, used by every way text gets in.
 
 Audiences are named by their key (`permissions.Audience.key`: "public",
 "internal:<group ids>" for staff and the restricted groups they belong to, "all" for
-superusers), which is also what renderings are cached under.
+superusers), which is also what renderings are cached under, with the language
+(admonitions without a title of their own get one in the reader's language).
 """
 
 import bisect
@@ -29,9 +30,11 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
 from markdown.blockprocessors import HRProcessor
 from markdown.extensions import Extension
+from markdown.extensions.admonition import AdmonitionProcessor
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
@@ -108,6 +111,7 @@ ALLOWED_CLASSES = {
         "warning",
         "danger",
         "important",
+        "info",
         "toc",
         "kb-block",
         "kb-block-missing",
@@ -549,6 +553,40 @@ class _Guards(Extension):
         md.treeprocessors.register(_InlineBudget(md, self.fired), "kb_budget", 25)
 
 
+# --- admonitions ------------------------------------------------------------------
+#
+# python-Markdown titles `!!! warning` with its English class name ("Warning"). The
+# types we style get a title in the reader's language instead; a title the author
+# wrote (`!!! warning "自定义"`, or "" for none) is kept as written.
+
+ADMONITION_TITLES = {
+    "note": pgettext_lazy("admonition title", "Note"),
+    "tip": pgettext_lazy("admonition title", "Tip"),
+    "info": pgettext_lazy("admonition title", "Info"),
+    "important": pgettext_lazy("admonition title", "Important"),
+    "warning": pgettext_lazy("admonition title", "Warning"),
+    "danger": pgettext_lazy("admonition title", "Danger"),
+}
+
+
+class _TitledAdmonitions(AdmonitionProcessor):
+    def get_class_and_title(self, match):
+        klass, title = super().get_class_and_title(match)
+        if match.group(2) is None:  # the author gave no title
+            default = ADMONITION_TITLES.get(klass.split(" ", 1)[0])
+            if default is not None:
+                title = AtomicString(str(default))  # text, never markup
+        return klass, title
+
+
+class _Admonitions(Extension):
+    def extendMarkdown(self, md):
+        # Registered under the admonition extension's own name: replaces its processor.
+        md.parser.blockprocessors.register(
+            _TitledAdmonitions(md.parser), "admonition", 105
+        )
+
+
 _failures_logged: set[str] = set()
 
 
@@ -762,7 +800,7 @@ def render_markdown(
     if budget["fired"]:
         fired.add("embeds")
     md = markdown.Markdown(
-        extensions=[*MARKDOWN_EXTENSIONS, _Guards(fired)],
+        extensions=[*MARKDOWN_EXTENSIONS, _Admonitions(), _Guards(fired)],
         extension_configs={"toc": {"slugify": _slugify, "permalink": False}},
         output_format="html",
     )
@@ -823,7 +861,7 @@ def render_cached(
     name: str, text: str, user_or_audience, *, editor: bool = False, stamp=None
 ) -> Rendered:
     """`text` rendered for an audience, cached under `name` (which must change when
-    the text does, e.g. "Revision:12") and the audience.
+    the text does, e.g. "Revision:12"), the audience and the language.
 
     The cache entry remembers which published block revisions went into it and is
     used only while they are still the published ones (one query, and none at all
@@ -835,7 +873,7 @@ def render_cached(
     digest = hashlib.sha1(
         f"{audience}|{editor}".encode(), usedforsecurity=False
     ).hexdigest()[:12]
-    key = cache_key("render", 4, name, digest)
+    key = cache_key("render", 4, name, digest, get_language())
     cached = cache.get(key)
     if cached is not None:
         html, toc, deps, checked_at, error, limited = cached
