@@ -1,14 +1,18 @@
-"""Read logic of the results page: hits joined with the tree, facet and page links."""
+"""Read logic of the results page: hits joined with the tree, facet and page links,
+and what a search that found nothing offers instead."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .. import hooks
 from ..models import Kind, Section
+from ..permissions import can_read
 from .backends.base import Hit, SearchResults
 
 KIND_LABELS = {**dict(Kind.choices), "faq": _("FAQ")}
@@ -181,3 +185,37 @@ def page_links(results: SearchResults, base: dict) -> dict:
         "previous": _url(base, page=page - 1) if page > 1 else "",
         "next": _url(base, page=page + 1) if page < last else "",
     }
+
+
+# Containers are listed as places, not as articles to read.
+CONTAINER_KINDS = (Kind.MANUAL, Kind.CHAPTER)
+
+
+def popular_sections(user, *, limit: int = 5, days: int = 30) -> list[Section]:
+    """The articles read most over `days` (the analytics hook, manuals.hooks) that
+    `user` may read, recently published ones filling the gaps: for the page of a
+    search that found nothing. Every one passes `can_read`, as the page it links to
+    would ask."""
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    views = {
+        pk: sum(cell[0] for cell in by_day.values())
+        for pk, by_day in hooks.view_counts(since_day=since).items()
+    }
+    readable = (
+        Section.objects.visible_to(user)
+        .filter(published_revision__isnull=False)
+        .exclude(kind__in=CONTAINER_KINDS)
+    )
+    ranked = sorted(views, key=lambda pk: -views[pk])[: limit * 4]
+    by_pk = readable.in_bulk(ranked)
+    candidates = [by_pk[pk] for pk in ranked if pk in by_pk]
+    candidates += readable.exclude(pk__in=[s.pk for s in candidates]).order_by(
+        "-published_at"
+    )[: limit * 2]
+    found: list[Section] = []
+    for section in candidates:
+        if len(found) >= limit:
+            break
+        if can_read(user, section):
+            found.append(section)
+    return found

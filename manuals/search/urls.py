@@ -1,4 +1,5 @@
-"""URLs of search: /search/ (results), /search/suggest/ (JSON), /search/help/."""
+"""URLs of search: /search/ (results), /search/suggest/ (JSON), /search/help/,
+/search/keys/ (keyboard shortcuts)."""
 
 from django.urls import path
 
@@ -10,4 +11,5 @@ urlpatterns = [
     path("", views.search, name="results"),
     path("suggest/", views.suggest, name="suggest"),
     path("help/", views.search_help, name="help"),
+    path("keys/", views.keyboard_help, name="keys"),
 ]

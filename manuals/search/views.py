@@ -1,4 +1,5 @@
-"""Search pages: results with facets and paging, title suggestions (JSON), help."""
+"""Search pages: results with facets and paging, title suggestions (JSON), help and
+the keyboard shortcuts."""
 
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -46,6 +47,7 @@ def search(request):
             request=request,
         )
     base = {"q": raw, "kind": kinds, "manual": manuals, "tag": tags}
+    facets = selectors.facet_links(request.user, results, base) if results else {}
     context = {
         "q": raw,
         "parsed": parsed,
@@ -57,7 +59,14 @@ def search(request):
             if results
             else []
         ),
-        "facets": selectors.facet_links(request.user, results, base) if results else {},
+        "facets": facets,
+        "facets_shown": any(facets.values()),
+        # A search that found nothing offers what people read most instead.
+        "popular": (
+            selectors.popular_sections(request.user)
+            if results is not None and results.total == 0
+            else []
+        ),
         "active_filters": selectors.active_filters(request.user, base),
         "pages": selectors.page_links(results, base) if results else {},
         "suggestion_url": (
@@ -90,3 +99,7 @@ def suggest(request):
 
 def search_help(request):
     return render(request, "manuals/search/help.html", {"kinds": Kind.choices})
+
+
+def keyboard_help(request):
+    return render(request, "manuals/search/keys.html")

@@ -21,14 +21,7 @@
       .then(function (html) { item.insertAdjacentHTML("beforeend", html); });
   });
 
-  var sidebarToggle = document.querySelector("[data-kb-toggle-sidebar]");
-  if (sidebarToggle) {
-    sidebarToggle.addEventListener("click", function () {
-      var sidebar = document.getElementById("kb-sidebar");
-      var collapsed = sidebar.classList.toggle("is-collapsed");
-      sidebarToggle.setAttribute("aria-expanded", collapsed ? "false" : "true");
-    });
-  }
+  // The sidebar's "Contents" button on narrow screens: reading.js (with the menu).
 
   // Forms that cannot be undone ask first.
   document.addEventListener("submit", function (event) {
