@@ -497,6 +497,7 @@ NO_WRITE = {
     "search:results",
     "search:suggest",
     "search:help",
+    "search:keys",
     "feedback:click",
     "feedback:dashboard",
     "feedback:inbox",

@@ -254,6 +254,7 @@ FILLERS = {
     "search:results": searches("search:results"),
     "search:suggest": searches("search:suggest"),
     "search:help": plain("search:help"),
+    "search:keys": plain("search:keys"),
     # feedback
     "feedback:survey": per_section("feedback:survey"),
     "feedback:survey_static": per_section("feedback:survey_static"),
