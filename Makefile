@@ -25,11 +25,11 @@ demo: migrate
 	$(MANAGE) ensure_admin --no-demo-users >/dev/null
 	$(MANAGE) load_demo
 
-# The site, and beside it the worker that publishes scheduled revisions (stopped
-# with the server).
+# The site, and beside it the worker that publishes scheduled revisions and sends
+# notifications (stopped with the server).
 run: demo
 	$(MANAGE) ensure_admin
-	@$(MANAGE) publish_scheduled --every 30 & worker=$$!; \
+	@$(MANAGE) worker --every 15 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
 

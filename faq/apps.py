@@ -1,5 +1,5 @@
-"""App config for the FAQ: FAQ entries in the search registry, the unread-answers
-count read with every page's user."""
+"""App config for the FAQ: FAQ entries in the search registry, and the read rule of
+notifications about questions and entries."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -10,12 +10,20 @@ class FaqConfig(AppConfig):
     verbose_name = _("FAQ")
 
     def ready(self):
-        from manuals import hooks
+        from manuals.notifications import subjects
         from manuals.search.registry import register
 
-        from . import receivers, selectors  # noqa: F401 - re-index answers when blocks change
+        from . import receivers  # noqa: F401 - re-index answers when blocks change
+        from .models import Entry, Question
+        from .permissions import can_see_question
         from .search import EntryDocumentBuilder
 
         register(EntryDocumentBuilder())
-        # The header shows unread answers on every page: read with the user row.
-        hooks.provide_user_annotation("kb_unread_answers", selectors.unread_count_sql)
+        # Notifications about questions and entries: the pages' own read rules.
+        subjects.register(Question, can_see_question)
+        subjects.register(
+            Entry,
+            lambda user, entry: (
+                Entry.objects.visible_to(user).filter(pk=entry.pk).exists()
+            ),
+        )

@@ -159,31 +159,3 @@ class Question(models.Model):
 
     def __str__(self):
         return self.text
-
-
-class Notification(models.Model):
-    """Tells an asker, in the site, what happened to their question.
-
-    The wording is chosen when it is shown, in the reader's language, from `question`
-    and its status.
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="faq_notifications",
-    )
-    question = models.ForeignKey(
-        Question, on_delete=models.CASCADE, related_name="notifications"
-    )
-    created = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created"]
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self):
-        return f"{self.user_id}: {self.question_id}"

@@ -3,14 +3,15 @@
 import hashlib
 from itertools import groupby
 
-from django.contrib.auth import get_user_model
-from django.db import connection
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
 from manuals.models import Section
+from manuals.notifications import selectors as notification_selectors
+from manuals.notifications.models import Kind, Notification
 from manuals.rendering import render_cached
 
-from .models import Entry, Notification, Question, QuestionStatus
+from .models import Entry, Question, QuestionStatus
 
 
 def rendered_answer(entry: Entry, user, *, stamp=None):
@@ -57,21 +58,11 @@ def open_questions(*, user):
     )
 
 
-def unread_count_sql(user_alias: str) -> str:
-    """SQL counting the unread notices of the user row aliased `user_alias` (read
-    with every page's user, see FaqConfig.ready)."""
-    q = connection.ops.quote_name
-    meta = Notification._meta
-    user = q(meta.get_field("user").column)
-    read = q(meta.get_field("read_at").column)
-    pk = q(get_user_model()._meta.pk.column)
-    return (
-        f"SELECT COUNT(*) FROM {q(meta.db_table)} n "  # noqa: S608 - model names
-        f"WHERE n.{user} = {user_alias}.{pk} AND n.{read} IS NULL"
-    )
-
-
-def unread_notifications(*, user):
+def unread_answers(*, user):
+    """The asker's unread notifications about what happened to their questions."""
     if not user.is_authenticated:
         return Notification.objects.none()
-    return Notification.objects.filter(user=user, read_at__isnull=True)
+    return notification_selectors.for_user(user=user, unread_only=True).filter(
+        content_type=ContentType.objects.get_for_model(Question),
+        kind__in=[Kind.QUESTION_ANSWERED, Kind.QUESTION_DECLINED],
+    )

@@ -3,17 +3,20 @@ entry and tells the asker), merge duplicates, reject with a reason."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from manuals import audit, directives
 from manuals.editing.merge import merge_text
 from manuals.models import AuditEntry, Section
+from manuals.notifications.models import Kind
+from manuals.notifications.services import notifications_mark_read, notify
 from manuals.permissions import require
 from manuals.rendering import validate_body_size
 
-from . import search
-from .models import Category, Entry, Notification, Question, QuestionStatus
+from . import search, selectors
+from .models import Category, Entry, Question, QuestionStatus
 from .permissions import can_answer, can_ask, can_edit_entries
 
 # FAQ changes are in the manual's audit log; writing an entry also tells the cached
@@ -177,10 +180,22 @@ def question_ask(
 def _notify(question: Question) -> None:
     """Tell the asker and the askers of merged duplicates (once each)."""
     seen = set()
-    for q in [question, *question.duplicates.all()]:
+    for q in [question, *question.duplicates.select_related("asked_by")]:
         if q.asked_by_id and q.asked_by_id not in seen:
             seen.add(q.asked_by_id)
-            Notification.objects.create(user_id=q.asked_by_id, question=q)
+            _tell_asker(q)
+
+
+def _tell_asker(question: Question) -> None:
+    declined = question.status == QuestionStatus.REJECTED
+    notify(
+        recipients=[question.asked_by],
+        kind=Kind.QUESTION_DECLINED if declined else Kind.QUESTION_ANSWERED,
+        subject=question,
+        text=question.text,
+        url=reverse("faq:mine") + f"#q-{question.pk}",
+        actor=question.handled_by,
+    )
 
 
 def _close(question: Question, *, status: str, user) -> None:
@@ -250,8 +265,8 @@ def question_merge(*, question: Question, into: Question, user) -> Question:
     question.full_clean()
     question.save()
     question.duplicates.update(duplicate_of=into)
-    if into.status == QuestionStatus.ANSWERED:
-        Notification.objects.create(user_id=question.asked_by_id, question=question)
+    if into.status == QuestionStatus.ANSWERED and question.asked_by_id:
+        _tell_asker(question)
     return question
 
 
@@ -269,7 +284,7 @@ def question_reject(*, question: Question, reason: str, user) -> Question:
     return question
 
 
-def notifications_mark_read(*, user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+def answers_mark_read(*, user) -> int:
+    """The asker has seen what happened to their questions (on "My questions")."""
+    ids = selectors.unread_answers(user=user).values_list("pk", flat=True)
+    return notifications_mark_read(user=user, ids=list(ids))

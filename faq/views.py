@@ -198,14 +198,12 @@ def my_questions(request):
         .order_by("-created")
     )
     unread = set(
-        selectors.unread_notifications(user=request.user).values_list(
-            "question_id", flat=True
-        )
+        selectors.unread_answers(user=request.user).values_list("object_id", flat=True)
     )
     response = render(
         request, "faq/mine.html", {"questions": questions, "unread": unread}
     )
-    services.notifications_mark_read(user=request.user)
+    services.answers_mark_read(user=request.user)
     return response
 
 

@@ -13,9 +13,12 @@ class FeedbackConfig(AppConfig):
         from django.core.signals import request_finished
 
         from manuals import hooks
+        from manuals.notifications import subjects
         from manuals.signals import search_performed, section_viewed
 
         from . import events, receivers, selectors
+        from .models import ArticleFeedback, Gap
+        from .permissions import can_see_feedback, can_see_gap
 
         section_viewed.connect(receivers.on_section_viewed, dispatch_uid="kb-views")
         search_performed.connect(
@@ -29,3 +32,6 @@ class FeedbackConfig(AppConfig):
         # The portal's popular articles, and search hits that count their clicks.
         hooks.provide_view_counts(selectors.daily_section_views)
         hooks.provide_search_click_url("feedback:click")
+        # Notifications about feedback and gaps: the inbox's and reports' rules.
+        subjects.register(ArticleFeedback, can_see_feedback)
+        subjects.register(Gap, can_see_gap)

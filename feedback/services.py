@@ -9,12 +9,15 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from manuals.audience import Audience as ReaderAudience
 from manuals.cache import key as cache_key
 from manuals.models import Revision, Section
+from manuals.notifications.models import Kind
+from manuals.notifications.services import notify
 from manuals.permissions import require
 
 from . import events
@@ -129,12 +132,22 @@ def _editor(user_id) -> User | None:
 def feedback_assign(*, feedback: ArticleFeedback, assignee, user) -> ArticleFeedback:
     """Assign a feedback item to an editor (None clears); new items go in progress."""
     require(can_triage(user))
+    before = feedback.assignee_id
     feedback.assignee = assignee
     if assignee is not None and feedback.status == Status.NEW:
         feedback.status = Status.IN_PROGRESS
     feedback.updated = timezone.now()
     feedback.full_clean()
     feedback.save()
+    if assignee is not None and assignee.pk != before:
+        notify(
+            recipients=[assignee],
+            kind=Kind.FEEDBACK_ASSIGNED,
+            subject=feedback,
+            text=feedback.section.title,
+            url=reverse("feedback:detail", kwargs={"pk": feedback.pk}),
+            actor=user,
+        )
     return feedback
 
 
@@ -189,12 +202,30 @@ def _gap(kind: str, key: str) -> Gap:
 def gap_assign(*, kind: str, key: str, assignee, user) -> Gap:
     require(can_triage(user))
     gap = _gap(kind, key)
+    before = gap.assignee_id
     gap.assignee = assignee
     if assignee is not None and gap.status == Status.NEW:
         gap.status = Status.IN_PROGRESS
     gap.full_clean()
     gap.save()
+    if assignee is not None and assignee.pk != before:
+        notify(
+            recipients=[assignee],
+            kind=Kind.GAP_ASSIGNED,
+            subject=gap,
+            text=gap_label(gap),
+            url=reverse("feedback:gaps"),
+            actor=user,
+        )
     return gap
+
+
+def gap_label(gap: Gap) -> str:
+    """What a gap is about, in a few words: the query, or the section's title."""
+    if gap.kind == GapKind.UNHELPFUL and gap.key.isdigit():
+        section = Section.objects.filter(pk=int(gap.key)).only("title").first()
+        return section.title if section else gap.key
+    return gap.key
 
 
 @transaction.atomic

@@ -104,7 +104,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kbsite.context_processors.site",
-                "faq.context_processors.notices",
                 "manuals.notifications.context_processors.bell",
             ],
         },
@@ -290,6 +289,9 @@ LOGGING = {
 # The knowledge base's own settings.
 KB_SITE_NAME = os.environ.get("KB_SITE_NAME", "客服培训手册")
 KB_RENDER_CACHE_SECONDS = int(os.environ.get("KB_RENDER_CACHE_SECONDS", "86400"))
+# The worker sends the daily e-mail digests and review reminders after this hour
+# (local time, TIME_ZONE).
+KB_DIGEST_HOUR = int(os.environ.get("KB_DIGEST_HOUR", "8"))
 # The site's own address, for links in e-mails and chat posts.
 KB_SITE_URL = os.environ.get("KB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -17,3 +17,14 @@ search_performed = Signal()
 # set of ids} of everything that follows it). Apps whose content embeds blocks (FAQ)
 # re-index theirs; sections are already covered by sections_changed.
 blocks_published = Signal()
+
+# Sent inside the transaction when an editor asks for a review. sender=ReviewRequest;
+# kwargs: review.
+review_requested = Signal()
+# Sent inside the transaction when a publisher approves or asks for changes.
+# sender=ReviewRequest; kwargs: review.
+review_decided = Signal()
+# Sent inside the transaction when a revision becomes what readers see.
+# sender=Section; kwargs: section, revision, previous (the revision readers saw
+# before, or None), user.
+section_published = Signal()

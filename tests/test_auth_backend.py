@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from faq.models import Notification, Question
+from faq.models import Question
+from manuals.notifications.models import Notification
 from kbsite.auth import KBModelBackend
 from manuals.permissions import user_group_ids
 from tests.factories import make_admin, make_user
@@ -77,25 +78,27 @@ def test_group_change_is_seen_on_the_next_request(mixed_user, client):
     assert client.get(reverse("manuals:audit")).status_code == 403
 
 
-def test_unread_answers_show_in_the_header(client, tree):
-    """The header shows how many answers to your questions you have not read, in one
-    query, and not at all once they are read."""
+def test_unread_notifications_show_in_the_header(client, tree):
+    """The bell in the header shows how many notifications you have not read, read
+    with the user row (no query of its own), and nothing once they are read."""
     asker = make_user("agent", username="asker")
     question = Question.objects.create(
         asked_by=asker, text="退货要几天？", section=tree["refund"]
     )
-    Notification.objects.create(user=asker, question=question)
-    Notification.objects.create(user=asker, question=question)
+    for _ in range(2):
+        Notification.objects.create(
+            recipient=asker, kind="question_answered", subject=question, text="Q"
+        )
     client.force_login(asker)
     html = client.get(reverse("home")).content.decode()
-    assert '<span class="kb-unread"' in html
-    assert 'title="' in html and ">2</span>" in html
-    Notification.objects.filter(user=asker).update(read_at="2026-01-01T00:00Z")
-    assert '<span class="kb-unread"' not in client.get(reverse("home")).content.decode()
+    assert 'data-unread="2"' in html and '<span class="kb-unread">2</span>' in html
+    Notification.objects.filter(recipient=asker).update(read_at="2026-01-01T00:00Z")
+    assert '<span class="kb-unread">' not in client.get(reverse("home")).content.decode()
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("home"))
-    counted = [q for q in queries if "faq_notification" in q["sql"]]
+    counted = [q for q in queries if "notifications_notification" in q["sql"]]
     assert len(counted) == 1
+    assert "auth_user" in counted[0]["sql"]  # part of the user's own query
 
 
 def test_inactive_user_is_not_loaded(mixed_user):

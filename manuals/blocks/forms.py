@@ -21,6 +21,11 @@ class BlockRevisionForm(forms.Form):
     message = forms.CharField(
         label=_("What did you change?"), max_length=255, required=False
     )
+    minor = forms.BooleanField(
+        label=_("Minor edit"),
+        required=False,
+        help_text=_("A typo or formatting: nobody watching is told."),
+    )
     base = forms.ModelChoiceField(
         queryset=BlockRevision.objects.none(), required=False, widget=forms.HiddenInput
     )

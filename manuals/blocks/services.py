@@ -43,7 +43,9 @@ def _check(body: str, key: str, block: Block | None = None) -> None:
         raise ValidationError({"body": errors})
 
 
-def _new_revision(block, *, user, title, body, base, message) -> BlockRevision:
+def _new_revision(
+    block, *, user, title, body, base, message, minor: bool = False
+) -> BlockRevision:
     last = block.revisions.order_by("-number").values_list("number", flat=True).first()
     revision = BlockRevision.objects.create(
         block=block,
@@ -53,6 +55,7 @@ def _new_revision(block, *, user, title, body, base, message) -> BlockRevision:
         author=user,
         message=message.strip()[:255],
         base=base,
+        minor=minor,
     )
     block.head_revision = revision
     block.updated = timezone.now()
@@ -105,6 +108,7 @@ def block_save(
     title: str | None = None,
     message: str = "",
     resolves: int | None = None,
+    minor: bool = False,
 ) -> SaveResult:
     """Save an edit of a block; a stale base is merged like a section's.
 
@@ -151,7 +155,13 @@ def block_save(
     if head is not None and head.body == body and head.title == title:
         return SaveResult(status="unchanged", revision=head, head=head)
     revision = _new_revision(
-        block, user=user, title=title, body=body, base=head, message=message
+        block,
+        user=user,
+        title=title,
+        body=body,
+        base=head,
+        message=message,
+        minor=minor,
     )
     return SaveResult(status=status, revision=revision, head=head)
 
@@ -191,7 +201,9 @@ def block_publish(*, block: Block, revision: BlockRevision, user) -> list[int]:
     )
     # The search outbox listens: its rows commit with this transaction.
     _changed(section_ids)
-    blocks_published.send(sender=Block, block=block, affected=affected)
+    blocks_published.send(
+        sender=Block, block=block, affected=affected, revision=revision, user=user
+    )
     return section_ids
 
 

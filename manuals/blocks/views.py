@@ -195,6 +195,7 @@ def block_edit(request, key):
             base=data["base"],
             message=data["message"],
             resolves=data["resolves"],
+            minor=data["minor"],
         ),
         saved=saved,
     )

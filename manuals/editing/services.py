@@ -21,6 +21,7 @@ from ..models import (
 )
 from ..permissions import require
 from ..sections.services import default_review_by, revision_publish
+from ..signals import review_decided, review_requested
 
 Action = AuditEntry.Action
 PRESENCE_TIMEOUT = datetime.timedelta(seconds=60)
@@ -118,6 +119,7 @@ def review_submit(
     audit.record(
         Action.REVIEW_SUBMIT, user=user, section=section, revision=revision.number
     )
+    review_requested.send(sender=ReviewRequest, review=review)
     return review
 
 
@@ -150,6 +152,7 @@ def review_decide(
     )
     if approve:
         revision_publish(section=review.section, revision=review.revision, user=user)
+    review_decided.send(sender=ReviewRequest, review=review)
     return review
 
 

@@ -9,6 +9,7 @@ MESSAGES = {
     Kind.REVIEW_APPROVED: _("%(actor)s approved and published “%(text)s”"),
     Kind.REVIEW_CHANGES: _("%(actor)s asks for changes to “%(text)s”"),
     Kind.QUESTION_ANSWERED: _("Your question was answered: “%(text)s”"),
+    Kind.QUESTION_DECLINED: _("Your question was not taken up: “%(text)s”"),
     Kind.FEEDBACK_ASSIGNED: _("%(actor)s assigned you feedback on “%(text)s”"),
     Kind.GAP_ASSIGNED: _("%(actor)s assigned you a knowledge gap: “%(text)s”"),
     Kind.SECTION_CHANGED: _("“%(text)s” was updated"),

@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     REVIEW_APPROVED = "review_approved", _("Review approved")
     REVIEW_CHANGES = "review_changes", _("Changes requested")
     QUESTION_ANSWERED = "question_answered", _("Question answered")
+    QUESTION_DECLINED = "question_declined", _("Question not taken up")
     FEEDBACK_ASSIGNED = "feedback_assigned", _("Feedback assigned")
     GAP_ASSIGNED = "gap_assigned", _("Knowledge gap assigned")
     SECTION_CHANGED = "section_changed", _("Watched section changed")
@@ -239,3 +240,14 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.channel} {self.pk} ({self.status})"
+
+
+class DailyRun(models.Model):
+    """The day a once-a-day job of the worker last ran (digests, review reminders),
+    so several workers or restarts run it once."""
+
+    name = models.CharField(max_length=40, unique=True)
+    day = models.DateField()
+
+    def __str__(self):
+        return f"{self.name} {self.day}"

@@ -5,7 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from . import subjects
-from .models import Notification
+from .models import Notification, Watch
 
 
 def unread_count_sql(user_alias: str) -> str:
@@ -62,3 +62,25 @@ def readable(*, user, notifications) -> tuple[list[Notification], int]:
         if obj is not None and subjects.can_read(user, obj):
             shown.append(n)
     return shown, len(rows) - len(shown)
+
+
+def watch_state_with_ancestors(*, user, section) -> str:
+    """How `user` watches `section`, in one query: 'section', 'subtree', 'inherited'
+    (a watched ancestor's subtree), 'owner', or '' (not watching)."""
+    step = type(section).steplen
+    paths = [section.path[:i] for i in range(step, len(section.path) + 1, step)]
+    rows = {
+        path: (active, subtree)
+        for path, active, subtree in Watch.objects.filter(
+            user=user, section__path__in=paths
+        ).values_list("section__path", "active", "subtree")
+    }
+    own = rows.get(section.path)
+    if own is not None:
+        active, subtree = own
+        if not active:
+            return ""
+        return "subtree" if subtree else "section"
+    if any(active and subtree for path, (active, subtree) in rows.items()):
+        return "inherited"
+    return "owner" if section.owner_id == user.pk else ""

@@ -25,12 +25,15 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from manuals.editing.services import publications_publish_due
 from manuals.models import Block, Section
+from manuals.sections.selectors import overdue_sections
 
 from . import chat, subjects
 from .messages import message_for
 from .models import (
     ChatChannel,
+    DailyRun,
     Delivery,
     EmailMode,
     Kind,
@@ -411,3 +414,92 @@ def digests_send(*, now=None) -> int:
         Notification.objects.filter(pk__in=[n.pk for n in rows]).update(emailed_at=now)
         sent += 1
     return sent
+
+
+def reviews_due_notify(*, today=None) -> int:
+    """Tell each owner about their sections past the review-by date, once per
+    review-by date (confirming the review sets a new date, and a new reminder)."""
+    today = today or timezone.localdate()
+    sent = 0
+    owners = get_user_model().objects.filter(
+        pk__in=Section.objects.filter(
+            review_by__lt=today, in_trash=False, owner__isnull=False
+        ).values("owner_id"),
+        is_active=True,
+    )
+    section_type = ContentType.objects.get_for_model(Section)
+    for owner in owners:
+        for section in overdue_sections(owner, owner=owner, today=today):
+            already = Notification.objects.filter(
+                recipient=owner,
+                kind=Kind.REVIEW_DUE,
+                content_type=section_type,
+                object_id=section.pk,
+                created__date__gte=section.review_by,
+            ).exists()
+            if already:
+                continue
+            sent += len(
+                notify(
+                    recipients=[owner],
+                    kind=Kind.REVIEW_DUE,
+                    subject=section,
+                    text=section.title,
+                    url=section.get_absolute_url(),
+                )
+            )
+    return sent
+
+
+def daily_once(name: str, *, today=None) -> bool:
+    """True the first time it is asked on a given day (per name), across workers."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        run, created = DailyRun.objects.select_for_update().get_or_create(
+            name=name, defaults={"day": today}
+        )
+        if created:
+            return True
+        if run.day >= today:
+            return False
+        run.day = today
+        run.save(update_fields=["day"])
+        return True
+
+
+def worker_round(*, now=None) -> dict[str, int]:
+    """One round of the worker: publish what is due, send what is queued, and once a
+    day (after KB_DIGEST_HOUR) the digests and the review reminders. Each part is
+    isolated: one failing never stops the others."""
+    now = now or timezone.now()
+    done: dict[str, int] = {}
+    jobs = [("published", lambda: publications_publish_due(now=now))]
+    local = timezone.localtime(now)
+    if local.hour >= settings.KB_DIGEST_HOUR:
+        jobs += [
+            (
+                "review reminders",
+                lambda: (
+                    reviews_due_notify(today=local.date())
+                    if daily_once("reviews_due", today=local.date())
+                    else 0
+                ),
+            ),
+            (
+                "digests",
+                # Not `now`: the digest carries the reminders made just above.
+                lambda: (
+                    digests_send()
+                    if daily_once("digests", today=local.date())
+                    else 0
+                ),
+            ),
+        ]
+    jobs.append(("delivered", lambda: deliveries_send(now=now)["sent"]))
+    for name, job in jobs:
+        try:
+            done[name] = job()
+        except Exception:  # noqa: BLE001 - isolate each job, report it, go on
+            log.exception("worker: %s failed", name)
+            done[name] = -1
+    return done

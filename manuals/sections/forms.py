@@ -32,6 +32,11 @@ class RevisionForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("Optional summary")}),
     )
+    minor = forms.BooleanField(
+        label=_("Minor edit"),
+        required=False,
+        help_text=_("A typo or formatting: nobody watching is told."),
+    )
     base = forms.ModelChoiceField(
         queryset=Revision.objects.none(), required=False, widget=forms.HiddenInput
     )

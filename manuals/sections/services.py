@@ -22,7 +22,7 @@ from ..editing.merge import merge_text
 from ..models import AuditEntry, Draft, Kind, Revision, Section, Tag
 from ..permissions import require
 from ..rendering import validate_body_size
-from ..signals import sections_changed
+from ..signals import section_published, sections_changed
 
 TREE_LOCK_ID = 727_001  # any constant; names the advisory lock of the section tree
 MOVE_POSITIONS = {
@@ -98,7 +98,9 @@ def _refresh_usage(section: Section) -> None:
     directives.refresh_usage(section, texts)
 
 
-def _new_revision(section, *, user, title, body, base, message) -> Revision:
+def _new_revision(
+    section, *, user, title, body, base, message, minor: bool = False
+) -> Revision:
     last = (
         section.revisions.order_by("-number").values_list("number", flat=True).first()
     )
@@ -110,6 +112,7 @@ def _new_revision(section, *, user, title, body, base, message) -> Revision:
         author=user if user and user.is_authenticated else None,
         message=message.strip()[:255],
         base=base,
+        minor=minor,
     )
     revision.full_clean(exclude=["section", "base"])
     revision.save()
@@ -224,6 +227,7 @@ def section_save(
     base: Revision | None,
     message: str = "",
     resolves: int | None = None,
+    minor: bool = False,
 ) -> SaveResult:
     """Save an edit made from `base`. A stale base is merged three-way with the head.
 
@@ -278,7 +282,13 @@ def section_save(
     if head is not None and head.title == title and head.body == body:
         return SaveResult(status="unchanged", revision=head, head=head)
     revision = _new_revision(
-        section, user=user, title=title, body=body, base=head, message=message
+        section,
+        user=user,
+        title=title,
+        body=body,
+        base=head,
+        message=message,
+        minor=minor,
     )
     # What was autosaved is now in a revision, and so is the conflict this resolves.
     Draft.objects.filter(section=section, user=user).filter(
@@ -302,6 +312,7 @@ def revision_publish(*, section: Section, revision: Revision, user) -> Section:
     if revision.section_id != section.pk:
         raise ValidationError(_("That revision belongs to another section."))
     now = timezone.now()
+    previous_id = section.published_revision_id
     section.published_revision = revision
     section.published_at = now
     section.updated = now
@@ -325,6 +336,16 @@ def revision_publish(*, section: Section, revision: Revision, user) -> Section:
         revision=revision.number,
     )
     _changed([section.pk])
+    if previous_id != revision.pk:
+        section_published.send(
+            sender=Section,
+            section=section,
+            revision=revision,
+            previous=Revision.objects.filter(pk=previous_id).first()
+            if previous_id
+            else None,
+            user=user,
+        )
     return section
 
 

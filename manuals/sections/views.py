@@ -20,7 +20,7 @@ from ..diff import side_by_side
 from ..editing import services as collaboration
 from ..editing.flow import EditPage, edit_with_merge
 from ..kinds import starting_bodies, starting_body
-from ..models import Draft, Kind, Revision, Section, Visibility
+from ..models import Block, Draft, Kind, Revision, Section, Visibility
 from ..permissions import (
     audience_key,
     can_create,
@@ -28,8 +28,10 @@ from ..permissions import (
     can_edit,
     can_publish,
     can_read,
+    can_read_block,
 )
 from ..rendering import (
+    DIRECTIVE,
     BodyTooLong,
     render_markdown,
     render_revision,
@@ -247,6 +249,7 @@ def section_edit(request, pk):
             resolves=data["resolves"],
         ),
         saved=lambda result, data: _after_save(request, section, result),
+            minor=data["minor"],
     )
     if not isinstance(outcome, EditPage):
         return outcome
@@ -495,3 +498,49 @@ def section_delete(request, pk):
         error=error,
     )
     return render(request, "manuals/section_delete.html", context)
+
+
+def _reader_source(text: str, user) -> str:
+    """A revision's Markdown as a reader may compare it: each block directive becomes
+    the block's title when the reader may read the block, and disappears otherwise
+    (a key or a title of a block they may not read is not theirs to see)."""
+    keys = {m.group(1) for m in DIRECTIVE.finditer(text)}
+    titles = {}
+    if keys:
+        for block in Block.objects.filter(key__in=keys).prefetch_related("groups"):
+            if can_read_block(user, block):
+                titles[block.key] = block.title
+    return DIRECTIVE.sub(
+        lambda m: f"[{titles[m.group(1)]}]" if m.group(1) in titles else "", text
+    )
+
+
+def section_changes(request, pk):
+    """What changed since revision `since` (one a reader saw: a published one) in
+    what readers see now. Readers never compare drafts; editors have the history."""
+    section, ancestors = _section_or_404(request, pk)
+    current = section.published_revision
+    if current is None:
+        raise Http404
+    try:
+        since = int(request.GET.get("since", ""))
+    except ValueError as exc:
+        raise Http404 from exc
+    old = get_object_or_404(
+        Revision.objects.select_related("author"),
+        section=section,
+        number=since,
+        first_published_at__isnull=False,
+    )
+    new = Revision.objects.select_related("author").get(pk=current.pk)
+    if old.number > new.number:
+        old, new = new, old
+    rows = side_by_side(
+        old.title + "\n\n" + _reader_source(old.body, request.user),
+        new.title + "\n\n" + _reader_source(new.body, request.user),
+    )
+    context = _page_context(request, section, ancestors)
+    context.update(
+        old=old, new=new, rows=rows, changed=any(r.kind != "equal" for r in rows)
+    )
+    return render(request, "manuals/section_changes.html", context)

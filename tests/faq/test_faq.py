@@ -7,7 +7,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from faq import services
-from faq.models import Entry, EntryVisibility, Notification, Question, QuestionStatus
+from faq.models import Entry, EntryVisibility, Question, QuestionStatus
+from manuals.notifications.models import Notification
 from faq.search import EntryDocumentBuilder, entry_document
 from manuals.search import registry
 from manuals.search import services as search
@@ -115,7 +116,7 @@ def test_answer_with_an_existing_entry(agent, editor, db):
     question = services.question_ask(text="Q?", user=agent)
     services.question_answer(question=question, user=editor, existing_entry=entry)
     assert Entry.objects.count() == 1
-    assert Notification.objects.get().user == agent
+    assert Notification.objects.get().recipient == agent
 
 
 def test_merged_duplicates_are_answered_together(agent, editor, db):
@@ -130,7 +131,8 @@ def test_merged_duplicates_are_answered_together(agent, editor, db):
     entry = services.question_answer(question=first, user=editor, answer="见退款政策。")
     second.refresh_from_db()
     assert second.entry == entry
-    assert sorted(Notification.objects.values_list("user__username", flat=True)) == [
+    names = Notification.objects.values_list("recipient__username", flat=True)
+    assert sorted(names) == [
         "agent",
         "agent2",
     ]
