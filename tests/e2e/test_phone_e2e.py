@@ -139,6 +139,9 @@ def test_pages_fit_a_phone_screen(phone, content, admin_user):
     phone.goto(reverse("feedback:dashboard"))
     expect(phone.locator(".kb-dash-nav")).to_be_visible()
     assert_fits(phone, "dashboard")
+    for tab in ("inbox", "gaps", "content", "search"):
+        phone.goto(reverse(f"feedback:{tab}"))
+        assert_fits(phone, f"dashboard-{tab}")
     open_menu(phone)
     assert_fits(phone, "dashboard-menu")
 
@@ -254,7 +257,30 @@ def test_desktop_keeps_the_header_and_sidebar_open(page, content, agent):
     screenshot(page, "desktop-search")
 
 
-def test_sections_without_kind_chapters_render(phone, content, admin_user):
+def test_without_script_nothing_is_folded_away(browser, live_server, content, agent):
+    """With script off the buttons could not open anything: the links, the tree and
+    the facets are simply shown (nojs.css), results before facets."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport=PHONE, java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        login(page, "agent")
+        page.goto(content["refund"].get_absolute_url())
+        expect(page.locator("[data-kb-menu-toggle]")).to_be_hidden()
+        expect(page.locator("#kb-usernav a").first).to_be_visible()
+        expect(page.locator("#kb-tree")).to_be_visible()
+        assert_fits(page, "nojs-section")
+        page.goto(reverse("search:results") + "?q=退款")
+        facets = page.locator("#kb-facets")
+        expect(facets).to_be_visible()
+        first = page.locator(".kb-result").first
+        assert first.bounding_box()["y"] < facets.bounding_box()["y"]
+    finally:
+        context.close()
+
+
+def test_a_manual_page_fits(phone, content, admin_user):
     """A manual page (a container) fits too: its children list as cards."""
     login(phone, admin_user.username)
     manual = content["manual"]
