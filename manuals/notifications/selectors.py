@@ -64,23 +64,53 @@ def readable(*, user, notifications) -> tuple[list[Notification], int]:
     return shown, len(rows) - len(shown)
 
 
-def watch_state_with_ancestors(*, user, section) -> str:
-    """How `user` watches `section`, in one query: 'section', 'subtree', 'inherited'
-    (a watched ancestor's subtree), 'owner', or '' (not watching)."""
+# What a signed-in reader watches, kept in their session so the watch button costs
+# no query: {"s": {section path: [active, subtree]}, "b": [watched block ids]}.
+# Filled the first time a session asks (one query), kept in step by the watch views;
+# a watch changed in another session of the same person shows there after they
+# sign in again (the notifications themselves always follow the database).
+WATCH_SESSION_KEY = "kb_watches"
+
+
+def session_watches(*, user, session) -> dict:
+    known = session.get(WATCH_SESSION_KEY) if session is not None else None
+    if known is None:
+        known = {"s": {}, "b": []}
+        rows = Watch.objects.filter(user=user).values_list(
+            "section__path", "block_id", "active", "subtree"
+        )
+        for path, block_id, active, subtree in rows:
+            if path is not None:
+                known["s"][path] = [active, subtree]
+            elif active:
+                known["b"].append(block_id)
+        if session is not None:
+            session[WATCH_SESSION_KEY] = known
+    return known
+
+
+def forget_session_watches(session) -> None:
+    if session is not None:
+        session.pop(WATCH_SESSION_KEY, None)
+
+
+def watch_state_with_ancestors(*, user, section, session=None) -> str:
+    """How `user` watches `section`: 'section', 'subtree', 'inherited' (a watched
+    ancestor's subtree), 'owner', or '' (not watching)."""
     step = type(section).steplen
-    paths = [section.path[:i] for i in range(step, len(section.path) + 1, step)]
-    rows = {
-        path: (active, subtree)
-        for path, active, subtree in Watch.objects.filter(
-            user=user, section__path__in=paths
-        ).values_list("section__path", "active", "subtree")
-    }
+    rows = session_watches(user=user, session=session)["s"]
     own = rows.get(section.path)
     if own is not None:
         active, subtree = own
         if not active:
             return ""
         return "subtree" if subtree else "section"
-    if any(active and subtree for path, (active, subtree) in rows.items()):
-        return "inherited"
+    for i in range(step, len(section.path), step):
+        found = rows.get(section.path[:i])
+        if found and found[0] and found[1]:
+            return "inherited"
     return "owner" if section.owner_id == user.pk else ""
+
+
+def block_watched(*, user, block, session=None) -> bool:
+    return block.pk in session_watches(user=user, session=session)["b"]

@@ -225,19 +225,6 @@ def watch_set(
     return watch
 
 
-def watch_state(*, user, section: Section | None = None, block: Block | None = None):
-    """'subtree', 'section', 'owner' (watching as owner), or '' (not watching)."""
-    if section is not None:
-        own = Watch.objects.filter(user=user, section=section).first()
-        if own is not None:
-            if not own.active:
-                return ""
-            return "subtree" if own.subtree else "section"
-        return "owner" if section.owner_id == user.pk else ""
-    own = Watch.objects.filter(user=user, block=block, active=True).exists()
-    return "section" if own else ""
-
-
 def section_watchers(section: Section) -> list:
     """Who watches `section`: its own watchers, watchers of an ancestor's subtree,
     and its owner unless they stopped."""
@@ -489,9 +476,7 @@ def worker_round(*, now=None) -> dict[str, int]:
                 "digests",
                 # Not `now`: the digest carries the reminders made just above.
                 lambda: (
-                    digests_send()
-                    if daily_once("digests", today=local.date())
-                    else 0
+                    digests_send() if daily_once("digests", today=local.date()) else 0
                 ),
             ),
         ]

@@ -86,6 +86,7 @@ def watch_section(request, pk):
         watching=action != "unwatch",
         subtree=action == "watch_subtree",
     )
+    selectors.forget_session_watches(request.session)
     if action == "unwatch":
         messages.success(request, _("You no longer watch this section."))
     elif action == "watch_subtree":
@@ -104,6 +105,7 @@ def watch_block(request, key):
         raise Http404
     watching = request.POST.get("action", "watch") != "unwatch"
     services.watch_set(user=request.user, block=block, watching=watching)
+    selectors.forget_session_watches(request.session)
     messages.success(
         request,
         _("You will be told when this block changes.")
