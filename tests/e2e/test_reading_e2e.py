@@ -183,6 +183,16 @@ def test_slash_focuses_search_unless_typing(english, article, agent):
     expect(english.locator("#kb-search-page-q")).to_be_focused()
 
 
+def test_shortcuts_page_from_the_search_tips(english, agent):
+    """The search tips link to the list of keyboard shortcuts."""
+    login(english, "agent")
+    english.goto(reverse("search:help"))
+    english.locator(f"a[href='{reverse('search:keys')}']").click()
+    expect(english).to_have_url(re.compile(r"/search/keys/$"))
+    expect(english.locator("table.kb-keys kbd").first).to_have_text("/")
+    screenshot(english, "keyboard-shortcuts")
+
+
 def test_ctrl_s_saves_in_the_section_editor(english, article, admin_user):
     """Ctrl+S in the section editor saves a draft (the save button's action) and
     the browser's own save dialog never opens."""
