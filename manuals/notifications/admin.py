@@ -1,17 +1,45 @@
 """Admins set up team chat channels here, and can see the delivery outbox."""
 
+from django import forms
 from django.contrib import admin
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .models import ChatChannel, Delivery, Notification
+from .models import ChatChannel, Delivery, Kind, Notification
+
+# What a team channel may be told about: changes everyone on the team reads.
+CHANNEL_KINDS = [
+    (Kind.SECTION_CHANGED, Kind.SECTION_CHANGED.label),
+    (Kind.BLOCK_CHANGED, Kind.BLOCK_CHANGED.label),
+]
+
+
+class ChatChannelForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("webhook address"), max_length=500, assume_scheme="https"
+    )
+    kinds = forms.MultipleChoiceField(
+        label=_("Tell the channel about"),
+        choices=CHANNEL_KINDS,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Kind.SECTION_CHANGED],
+    )
+
+    class Meta:
+        model = ChatChannel
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("team")) == bool(data.get("group")):
+            raise forms.ValidationError(_("Choose a team or a group (one of them)."))
+        return data
 
 
 @admin.register(ChatChannel)
 class ChatChannelAdmin(admin.ModelAdmin):
+    form = ChatChannelForm
     list_display = ["name", "platform", "team", "group", "active"]
     list_filter = ["platform", "active"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Delivery)

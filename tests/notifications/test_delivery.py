@@ -333,3 +333,21 @@ def test_build_is_pure_and_signs_only_with_a_secret():
         "feishu", url="https://x", secret="", text="T", link="L", kind="k"
     )
     assert "sign" not in body and body["content"]["text"] == "T\nL"
+
+
+def test_admin_sets_up_a_channel_for_a_team_or_a_group(client, admin_user, team):
+    """The admin form: the kinds are checkboxes; a team or a group, not both."""
+    client.force_login(admin_user)
+    url = "/admin/notifications/chatchannel/add/"
+    data = {
+        "name": "北区群",
+        "platform": "wecom",
+        "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+        "secret": "",
+        "kinds": [Kind.SECTION_CHANGED],
+        "active": "on",
+    }
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and not ChatChannel.objects.exists()
+    assert client.post(url, {**data, "team": team.pk}).status_code == 302
+    assert ChatChannel.objects.get().kinds == [Kind.SECTION_CHANGED]
