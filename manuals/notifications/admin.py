@@ -26,7 +26,17 @@ class ChatChannelForm(forms.ModelForm):
 
     class Meta:
         model = ChatChannel
-        fields = "__all__"
+        fields = [
+            "name",
+            "platform",
+            "url",
+            "secret",
+            "team",
+            "group",
+            "kinds",
+            "section",
+            "active",
+        ]
 
     def clean(self):
         data = super().clean()
