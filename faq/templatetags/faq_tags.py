@@ -2,6 +2,7 @@
 
 from django import template
 from django.core.cache import cache
+from django.utils.translation import get_language
 
 from manuals.cache import NAVIGATION_SECONDS, key
 from manuals.permissions import audience_key
@@ -34,7 +35,9 @@ def _related(section, user, stamp) -> list:
     gives one (FAQ changes write audit entries, so they change the stamp)."""
     if stamp is None:
         return _related_now(section, user, None)
-    name = key("faq-related", 1, stamp, section.pk, audience_key(user))
+    # The answers are rendered HTML, whose admonition titles are in the reader's
+    # language: the language is part of the key.
+    name = key("faq-related", 2, stamp, section.pk, audience_key(user), get_language())
     entries = cache.get(name)
     if entries is None:
         entries = _related_now(section, user, stamp)
