@@ -88,7 +88,7 @@ class UserForm(forms.Form):
 
     username = User._meta.get_field("username").formfield()
     name = forms.CharField(
-        label=_("Name"),
+        label=_("Full name"),
         max_length=User._meta.get_field("first_name").max_length,
         required=False,
     )

@@ -80,6 +80,4 @@ def send(invites: list[Invite], *, reset: bool = False) -> list[Invite]:
                     sent.add(invite.user.pk)
     except (smtplib.SMTPException, OSError):  # opening or closing the connection
         log.exception("could not reach the mail server")
-    return [
-        Invite(user=i.user, url=i.url, emailed=i.user.pk in sent) for i in invites
-    ]
+    return [Invite(user=i.user, url=i.url, emailed=i.user.pk in sent) for i in invites]

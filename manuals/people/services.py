@@ -110,6 +110,11 @@ def _user_create(
     _set_name(user, name)
     user.set_unusable_password()  # until they follow their link
     _clean(user)
+    if User.objects.filter(username__iexact=user.username).exists():
+        # Logging in is case-sensitive; telling "Li" from "li" apart is not.
+        raise ValidationError(
+            {"username": _("A user with that username already exists.")}
+        )
     _check_email_free(user.email)
     user.save()
     user.groups.set([*roles, *groups])

@@ -112,6 +112,7 @@ def user_detail(request, pk):
         try:
             services.user_update(actor=request.user, user=person, **form.values())
         except ValidationError as error:
+            person.refresh_from_db()  # the page shows the account as it is
             form.add_error(None, error)
         else:
             messages.success(request, _("The changes are saved."))
@@ -170,8 +171,10 @@ def user_password(request, pk):
         _keep_invite(request, invite)
         messages.success(
             request,
-            _("The password of %(user)s no longer works; they set a new one with "
-              "the link below.")
+            _(
+                "The password of %(user)s no longer works; they set a new one with "
+                "the link below."
+            )
             % {"user": person.get_username()},
         )
     return redirect("people:user", pk=person.pk)
@@ -269,7 +272,11 @@ def people_import(request):
     return render(
         request,
         "people/import.html",
-        {"form": form, "max_bytes": csvimport.max_bytes(), "max_rows": csvimport.MAX_ROWS},
+        {
+            "form": form,
+            "max_bytes": csvimport.max_bytes(),
+            "max_rows": csvimport.MAX_ROWS,
+        },
     )
 
 

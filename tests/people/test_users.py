@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -112,7 +112,9 @@ def test_manager_creates_a_user_with_a_set_password_link(manager_client, red, te
     assert logs_in(anonymous, "zhangsan", "a-Long-new-pw-42")
     # The link works once.
     anonymous.logout()
-    assert "no longer works" in anonymous.get(link_path(url), follow=True).content.decode()
+    assert (
+        "no longer works" in anonymous.get(link_path(url), follow=True).content.decode()
+    )
 
     said = sentences(user)
     assert ("zhangsan set their password.", []) in said
@@ -345,9 +347,10 @@ def test_reset_password_makes_a_new_link(manager_client):
     url = re.search(r'value="(http://testserver/people/set-password/[^"]+)"', html)[1]
     assert url != first.url
     assert len(mail.outbox) == 1 and "was reset" in mail.outbox[0].body
-    assert "no longer works" in manager_client.get(
-        link_path(first.url), follow=True
-    ).content.decode()
+    assert (
+        "no longer works"
+        in manager_client.get(link_path(first.url), follow=True).content.decode()
+    )
     assert sentences(person)[0][0] == (
         "manager reset the password of sunqi and made a new set-password link."
     )
@@ -410,3 +413,8 @@ def test_roles_groups_of_choices():
         "publisher",
         "manager",
     ]
+
+
+def test_usernames_differing_in_case_only_are_refused(manager):
+    with pytest.raises(ValidationError):
+        services.user_create(actor=manager, username="MANAGER", site_url=SITE)
