@@ -25,6 +25,7 @@ from faq.permissions import can_answer, can_ask, can_edit_entries
 from feedback.permissions import can_triage, can_view_reports
 from manuals.blocks import services as block_services
 from manuals.notifications.models import Notification
+from manuals.people.permissions import can_change_user, can_manage_people
 from manuals.permissions import (
     can_create,
     can_delete,
@@ -484,6 +485,85 @@ POSTS.update(
     }
 )
 
+
+def people_users(name):
+    return lambda w: [
+        (reverse(name, kwargs={"pk": w.users[r].pk}), w.users[r])
+        for r in ("agent", "admin")
+    ]
+
+
+def people_team(name):
+    def targets(w):
+        from manuals.people.models import Team
+
+        from .world import WORLD_TEAM
+
+        team = Team.objects.get(name=WORLD_TEAM)
+        return [(reverse(name, kwargs={"pk": team.pk}), team)]
+
+    return targets
+
+
+def may_manage_people(u, t) -> bool:
+    return can_manage_people(u)
+
+
+POSTS.update(
+    {
+        # people: managers and superusers; superusers' accounts for superusers.
+        "people:user_create": Post(
+            plain("people:user_create"),
+            lambda w, t: {"username": "posted-person", "name": "POSTED"},
+            may_manage_people,
+        ),
+        "people:user": Post(
+            people_users("people:user"),
+            lambda w, t: {"name": "POSTED-NAME", "email": ""},
+            lambda u, t: can_change_user(u, t),
+        ),
+        "people:user_active": Post(
+            people_users("people:user_active"),
+            lambda w, t: {"active": "0"},
+            lambda u, t: can_change_user(u, t),
+        ),
+        "people:user_password": Post(
+            people_users("people:user_password"),
+            no_data,
+            lambda u, t: can_change_user(u, t),
+        ),
+        "people:team_create": Post(
+            plain("people:team_create"),
+            lambda w, t: {"name": "POSTED-TEAM"},
+            may_manage_people,
+        ),
+        "people:team": Post(
+            people_team("people:team"),
+            lambda w, t: {"name": "POSTED-TEAM"},
+            may_manage_people,
+        ),
+        "people:team_delete": Post(
+            people_team("people:team_delete"), no_data, may_manage_people
+        ),
+        "people:import": Post(
+            plain("people:import"),
+            lambda w, t: {
+                "file": SimpleUploadedFile(
+                    "people.csv", b"name,email\nPOSTED,posted@example.com\n"
+                )
+            },
+            may_manage_people,
+            writes=False,  # a preview: the file waits in the session
+        ),
+        "people:import_apply": Post(
+            plain("people:import_apply"),
+            lambda w, t: {"token": "no-such"},
+            may_manage_people,
+            writes=False,  # no upload of this user has that token
+        ),
+    }
+)
+
 # Patterns whose views write nothing on POST (GET-only views, which render or answer
 # 405), and the session-only ones anyone may post to (log in, log out, language).
 NO_WRITE = {
@@ -532,6 +612,13 @@ NO_WRITE = {
     "manuals:block",
     "manuals:block_diff",
     "notifications:index",
+    "people:index",
+    "people:teams",
+    "people:activity",
+    # The set-password page is anyone's, as logging in is: a POST without a
+    # working link changes nothing (tests/people test the link that works).
+    "people:set_password",
+    "people:set_password_done",
     "admin:login",
     "admin:logout",
     "<unnamed admin/(?P<url>.*)$>",

@@ -237,6 +237,42 @@ def per_token(name):
     return lambda w: [reverse(name, kwargs={"token": NO_TOKEN})]
 
 
+def people_user(name):
+    """An agent's account (managers may change it) and an administrator's (only
+    superusers may)."""
+    return lambda w: [
+        reverse(name, kwargs={"pk": w.users[r].pk}) for r in ("agent", "admin")
+    ]
+
+
+def people_team(name):
+    def fill(w):
+        from manuals.people.models import Team
+
+        from .world import WORLD_TEAM
+
+        return [reverse(name, kwargs={"pk": Team.objects.get(name=WORLD_TEAM).pk})]
+
+    return fill
+
+
+def set_password(w):
+    """A link that works (the role-less user's) and one that does not."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = type(w.users["norole"]).objects.get(pk=w.users["norole"].pk)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return [
+        reverse(
+            "people:set_password",
+            kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)},
+        ),
+        reverse("people:set_password", kwargs={"uidb64": uid, "token": "no-such"}),
+    ]
+
+
 def media(w):
     return [w.media_url, w.media_url.rsplit("/", 1)[0] + "/missing.png"]
 
@@ -348,6 +384,23 @@ FILLERS = {
     "manuals:block_restore": per_block_revision("manuals:block_restore"),
     "manuals:block_delete": per_block("manuals:block_delete"),
     "manuals:update_pin": update_pin,
+    # people
+    "people:index": plain(
+        "people:index", {"q": "sec"}, {"status": "all", "role": "agent"}
+    ),
+    "people:user_create": plain("people:user_create"),
+    "people:user": people_user("people:user"),
+    "people:user_active": people_user("people:user_active"),
+    "people:user_password": people_user("people:user_password"),
+    "people:teams": plain("people:teams"),
+    "people:team_create": plain("people:team_create"),
+    "people:team": people_team("people:team"),
+    "people:team_delete": people_team("people:team_delete"),
+    "people:import": plain("people:import"),
+    "people:import_apply": plain("people:import_apply"),
+    "people:activity": plain("people:activity"),
+    "people:set_password": set_password,
+    "people:set_password_done": plain("people:set_password_done"),
     # notifications
     "notifications:index": plain("notifications:index", {"unread": "1"}),
     "notifications:open": lambda w: [

@@ -24,6 +24,7 @@ from manuals.editing import services as collaboration
 from manuals.models import BlockDraft, Kind, Visibility
 from manuals.notifications import services as notify_services
 from manuals.notifications.models import Notification
+from manuals.people.models import Team
 from manuals.permissions import Audience, can_delete, can_edit, can_read
 from manuals.sections import services
 from manuals.transfer.importer import PendingImage, Plan, PlanNode, apply
@@ -40,6 +41,8 @@ ROLES = (
     "manager",
     "admin",  # superuser
 )
+
+WORLD_TEAM = "sec-team"
 
 # A tiny PNG followed by a canary: the bytes of an image imported from Word.
 PNG = bytes.fromhex(
@@ -136,6 +139,10 @@ def build_world() -> World:
         "admin": make_admin("sec-admin"),
     }
     users["agent_r"].groups.add(group)
+    # A team for the people screens (urlmatrix.people_team), led by the manager.
+    Team.objects.create(name=WORLD_TEAM, lead=users["manager"]).members.add(
+        users["agent"], users["agent_r"]
+    )
     # Helpers who create content the roles above must (or may) see.
     r_editor = make_user("editor", username="sec-r-editor")  # in R, cannot publish
     r_editor.groups.add(group)
