@@ -2,7 +2,7 @@
 role and a team, the list shows the role by its display name, the new person sets
 a password through their link and logs in; a CSV import previews and applies.
 
-Screenshots: people_list.png, people_created.png, people_import_preview.png and
+Screenshots: people_new.png, people_list.png, people_created.png, people_import_preview.png and
 set_password.png in tests/e2e/screenshots/.
 """
 
@@ -49,6 +49,7 @@ def test_manager_creates_a_person_with_role_and_team(new_page, manager, live_ser
     page.fill("input[name=email]", "xiaoming@example.com")
     page.check(f"input[name=roles][value='{editor.pk}']")
     page.check(f"input[name=teams][value='{team.pk}']")
+    screenshot(page, "people_new")
     page.locator("form[data-kb-user-form] button[type=submit]").click()
 
     invite = page.locator("[data-kb-invite]")
