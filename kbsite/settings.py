@@ -353,6 +353,10 @@ KB_IMPORT_MAX_UPLOAD_BYTES = int(
 KB_IMPORT_MAX_UNPACKED_BYTES = int(
     os.environ.get("KB_IMPORT_MAX_UNPACKED_BYTES", str(200 * 1024 * 1024))
 )
+# Largest CSV of people the import page accepts (managers' bulk import).
+KB_PEOPLE_CSV_MAX_BYTES = int(
+    os.environ.get("KB_PEOPLE_CSV_MAX_BYTES", str(1024 * 1024))
+)
 # Longest Markdown body (characters) any way in accepts: section, block and FAQ forms,
 # preview, autosave, Markdown and Word import (manuals.rendering.validate_body_size).
 KB_MAX_BODY_CHARS = int(os.environ.get("KB_MAX_BODY_CHARS", "200000"))

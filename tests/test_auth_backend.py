@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from faq.models import Question
-from manuals.notifications.models import Notification
 from kbsite.auth import KBModelBackend
+from manuals.notifications.models import Notification
 from manuals.permissions import user_group_ids
 from tests.factories import make_admin, make_user
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import BlockRevision, Visibility
 from ..rendering import validate_body_size
-from ..sections.forms import limit_body_field
+from ..sections.forms import GroupsField, limit_body_field
 
 
 class BlockRevisionForm(forms.Form):
@@ -48,7 +48,7 @@ class BlockCreateForm(BlockRevisionForm):
     visibility = forms.ChoiceField(
         label=_("Visibility"), choices=Visibility.choices, initial=Visibility.INTERNAL
     )
-    groups = forms.ModelMultipleChoiceField(
+    groups = GroupsField(
         label=_("Groups (for restricted sections)"),
         queryset=Group.objects.all(),
         required=False,

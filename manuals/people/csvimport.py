@@ -22,9 +22,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from ..roles import ROLE_LABELS, role_groups, role_label
 from .models import Team
 from .permissions import can_change_user
-from .roles import ROLE_LABELS, role_groups, role_label
 
 User = get_user_model()
 

@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
+from ..roles import ROLE_LABELS, restricted_groups, role_groups, role_label
 from . import csvimport, selectors
 from .models import Team
-from .roles import ROLE_LABELS, restricted_groups, role_groups, role_label
 
 User = get_user_model()
 

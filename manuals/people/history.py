@@ -15,7 +15,7 @@ from django.utils.translation import ngettext, pgettext
 from manuals import audit
 from manuals.models import AuditEntry
 
-from .roles import role_label, role_order
+from ..roles import role_label, role_order
 
 
 def record(event: str, *, actor, obj, **detail) -> AuditEntry:

@@ -5,8 +5,8 @@ from django.db.models import Count, Prefetch, Q
 
 from manuals.models import AuditEntry
 
+from ..roles import ROLE_NAMES
 from .models import Team
-from .roles import ROLE_NAMES
 
 User = get_user_model()
 

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from manuals.permissions import require
 
+from ..roles import is_role
 from . import csvimport, history, invites
 from .models import Team
 from .permissions import can_change_user, can_manage_people, can_set_admin_flags
-from .roles import is_role
 
 User = get_user_model()
 

@@ -8,11 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from ..audience import takes_groups
 from ..models import Kind, Revision, Section, Visibility
 from ..rendering import body_limit, validate_body_size
+from ..roles import role_label
 
 
 def limit_body_field(field: forms.Field) -> None:
     """Tell the browser the body limit too (the validator is the rule)."""
     field.widget.attrs["maxlength"] = body_limit()
+
+
+class GroupsField(forms.ModelMultipleChoiceField):
+    """Groups a section or block is restricted to, roles by their display names."""
+
+    def label_from_instance(self, obj):
+        return role_label(obj)
 
 
 class RevisionForm(forms.Form):
@@ -55,7 +63,7 @@ class SectionCreateForm(RevisionForm):
     visibility = forms.ChoiceField(
         label=_("Visibility"), choices=Visibility.choices, initial=Visibility.INTERNAL
     )
-    groups = forms.ModelMultipleChoiceField(
+    groups = GroupsField(
         label=_("Groups (for restricted sections)"),
         queryset=Group.objects.all(),
         required=False,
@@ -67,7 +75,7 @@ class SectionCreateForm(RevisionForm):
 class SectionSettingsForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
-    groups = forms.ModelMultipleChoiceField(
+    groups = GroupsField(
         label=_("Groups (for restricted sections)"),
         queryset=Group.objects.all(),
         required=False,

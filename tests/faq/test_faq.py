@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from faq import services
 from faq.models import Entry, EntryVisibility, Question, QuestionStatus
-from manuals.notifications.models import Notification
 from faq.search import EntryDocumentBuilder, entry_document
+from manuals.notifications.models import Notification
 from manuals.search import registry
 from manuals.search import services as search
 from tests.factories import make_user

@@ -95,3 +95,23 @@ def test_csv_download_has_the_same_readable_entries(changed, manager_client):
 
 def test_csv_is_for_those_who_may_read_the_log(changed, agent_client):
     assert agent_client.get(reverse("manuals:audit") + "?format=csv").status_code == 403
+
+
+def test_people_entries_read_as_the_people_app_words_them(manager_client):
+    """Other apps' entries are described by them (people: roles given, by name)."""
+    from manuals.people import services as people_services
+
+    manager = make_user("manager", username="boss2")
+    with translation.override("en"):
+        people_services.user_create(
+            actor=manager,
+            username="newbie",
+            name="新人",
+            roles=[Group.objects.get(name="agent")],
+            site_url="https://kb.example.com",
+            send_email=False,
+        )
+        html = manager_client.get(
+            reverse("manuals:audit"), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+    assert "boss2 created the account newbie." in html

@@ -15,7 +15,7 @@ from django.urls import reverse
 from manuals.models import AuditEntry
 from manuals.people import history, selectors, services
 from manuals.people.models import Team
-from manuals.people.roles import role_groups
+from manuals.roles import role_groups
 from tests.factories import make_admin, make_user
 
 from .conftest import SITE

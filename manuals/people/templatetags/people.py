@@ -3,7 +3,7 @@ user's roles and restricted groups apart."""
 
 from django import template
 
-from ..roles import is_role, role_label, role_order
+from ...roles import is_role, role_label, role_order
 
 register = template.Library()
 

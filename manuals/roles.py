@@ -2,7 +2,8 @@
 
 Roles are the Django groups kbsite.roles sets up (agent, editor, publisher, manager);
 every other group restricts sections to its members and is shown by its own name.
-The manual cannot import kbsite, so the role names are spelled here too;
+The manual cannot import kbsite, so the role names are spelled here too (the manual
+shows them in its own forms; people/ manages them);
 tests/people/test_roles.py checks that both lists agree.
 """
 
