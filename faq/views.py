@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from manuals.editing.services import conflict_message
 from manuals.models import Section
@@ -191,6 +192,7 @@ def ask(request):
     return render(request, "faq/ask.html", {"form": form})
 
 
+@require_GET  # reading it marks the asker's answers read; nothing else may
 def my_questions(request):
     questions = (
         Question.objects.filter(asked_by=request.user)

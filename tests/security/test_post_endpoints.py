@@ -42,15 +42,14 @@ from .world import ROLES, block_visible, readable_if_not_trashed
 # --- what "nothing changed" means ---------------------------------------------------
 
 # Tables a refused POST may still touch, and why: analytics of page views and
-# searches, sessions (logging in or out is anyone's right), an asker's notices being
-# marked read, django-axes' record of login attempts.
+# searches, sessions (logging in or out is anyone's right), django-axes' record of
+# login attempts.
 UNWATCHED = {
     "feedback.pageview",
     "feedback.searchevent",
     "feedback.dailysectionstats",
     "feedback.dailysearchstats",
     "feedback.rollupstate",
-    "faq.notification",
     "sessions.session",
 }
 UNWATCHED_APPS = {"axes", "contenttypes"}
@@ -607,6 +606,7 @@ NO_WRITE = {
     "manuals:overdue",
     "manuals:audit",
     "manuals:trash",
+    "manuals:changes",
     "manuals:blocks",
     "manuals:block_picker",
     "manuals:block",

@@ -346,6 +346,11 @@ FILLERS = {
     ),
     "manuals:history": per_section("manuals:history"),
     "manuals:diff": section_diff,
+    "manuals:changes": lambda w: [
+        reverse("manuals:changes", kwargs={"pk": s.pk}) + f"?since={n}"
+        for s in w.sections.values()
+        for n in (1, 2)
+    ],
     "manuals:revision": per_revision("manuals:revision"),
     "manuals:restore": per_revision("manuals:restore"),
     "manuals:publish": per_section("manuals:publish"),
