@@ -17,6 +17,7 @@ from manuals.media import (
 )
 from manuals.permissions import can_create
 from manuals.portal.models import PortalSettings
+from manuals.sections import reading
 from manuals.sections.navigation import page_navigation
 
 # Public files may sit in shared caches this long: a section made internal stops
@@ -25,12 +26,17 @@ MEDIA_PUBLIC_MAX_AGE = 600
 
 
 def home(request):
+    user = request.user
     return render(
         request,
         "home.html",
         {
-            **page_navigation(request.user),  # with the manuals and recent changes
-            "can_create": can_create(request.user),
+            **page_navigation(user),  # with the manuals and recent changes
+            "can_create": can_create(user),
+            # The reader's own lists: one query each, readable sections only.
+            "changed_since_visit": reading.changed_since_visit(user=user, limit=10),
+            "favourites": reading.favourites_for(user=user, limit=12),
+            "recently_viewed": reading.recently_viewed(user=user, limit=10),
         },
     )
 

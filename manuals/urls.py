@@ -4,6 +4,7 @@ from django.urls import path
 
 from .blocks import views as blocks
 from .editing import views as editing
+from .sections import reading_views as reading
 from .sections import views as sections
 
 app_name = "manuals"
@@ -28,6 +29,8 @@ urlpatterns = [
     path("section/<int:pk>/move/", sections.section_move, name="move"),
     path("section/<int:pk>/delete/", sections.section_delete, name="delete"),
     path("section/<int:pk>/children/", sections.tree_children, name="tree_children"),
+    path("section/<int:pk>/favourite/", reading.favourite, name="favourite"),
+    path("favourites/", reading.favourites, name="favourites"),
     path("preview/", sections.section_preview, name="preview"),
     path("section/<int:pk>/heartbeat/", editing.heartbeat, name="heartbeat"),
     path("section/<int:pk>/autosave/", editing.autosave, name="autosave"),

@@ -40,7 +40,7 @@ from ..rendering import (
 from ..search.outbox import index_problem
 from ..search.sections import SectionDocumentBuilder
 from ..signals import section_viewed
-from . import selectors, services
+from . import reading, selectors, services
 from .forms import MoveForm, RevisionForm, SectionCreateForm, SectionSettingsForm
 from .navigation import page_navigation
 
@@ -157,6 +157,8 @@ def section_detail(request, pk, slug=None):
     section_viewed.send(
         sender=Section, section=section, revision=revision, request=request
     )
+    if request.method == "GET":  # "recently viewed": one write at most, often none
+        reading.visit_record(user=request.user, section=section, revision=revision)
     return render(request, "manuals/section_detail.html", context)
 
 

@@ -260,6 +260,12 @@ POSTS: dict[str, Post] = {
     "manuals:mark_reviewed": Post(
         sections("manuals:mark_reviewed"), no_data, section_editor
     ),
+    # a reader's own favourites: anyone signed in, for what they may read
+    "manuals:favourite": Post(
+        sections("manuals:favourite"),
+        lambda w, s: {"action": "add"},
+        lambda u, s: u.is_authenticated and can_read(u, s),
+    ),
     "manuals:review": Post(
         lambda w: [
             (reverse("manuals:review", kwargs={"review_pk": r.pk}), r)
@@ -602,6 +608,7 @@ NO_WRITE = {
     "manuals:diff",
     "manuals:revision",
     "manuals:tree_children",
+    "manuals:favourites",
     "manuals:reviews",
     "manuals:overdue",
     "manuals:audit",

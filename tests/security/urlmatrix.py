@@ -358,6 +358,8 @@ FILLERS = {
     "manuals:move": per_section("manuals:move"),
     "manuals:delete": per_section("manuals:delete"),
     "manuals:tree_children": per_section("manuals:tree_children"),
+    "manuals:favourite": per_section("manuals:favourite"),
+    "manuals:favourites": plain("manuals:favourites"),
     "manuals:preview": plain("manuals:preview"),
     "manuals:heartbeat": per_section("manuals:heartbeat"),
     "manuals:autosave": per_section("manuals:autosave"),
