@@ -2,13 +2,18 @@
 
 A node is matched to an existing section by its title under the same parent, so running
 the command again adds only what is missing and never overwrites an editor's changes.
+Then sixty days of demo use (manuals.demo.history) are added once, unless
+--no-history; --remove-history deletes them again.
 """
+
+import time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from manuals.blocks import services as blocks
+from manuals.demo import history
 from manuals.demo.blocks import DEMO_BLOCKS, EMBEDS
 from manuals.demo.content import DEMO_MANUAL
 from manuals.models import Block, Section
@@ -28,8 +33,21 @@ class Command(BaseCommand):
             default="admin",
             help="Username recorded as the author (default: admin).",
         )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Do not add the demo's 60 days of use (views, searches, answers).",
+        )
+        parser.add_argument(
+            "--remove-history",
+            action="store_true",
+            help="Delete the demo's use (everything the demo-* readers did) and stop.",
+        )
 
     def handle(self, *args, **options):
+        if options["remove_history"]:
+            history.remove(write=self.stdout.write)
+            return
         User = get_user_model()
         author = User.objects.filter(username=options["user"]).first()
         if author is None:
@@ -49,6 +67,15 @@ class Command(BaseCommand):
                 f"{self.total - self.created} already there."
             )
         )
+        if not options["no_history"]:
+            started = time.monotonic()
+            if history.load(write=self.stdout.write):
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"Demo history: {history.DAYS} days of use added in "
+                        f"{time.monotonic() - started:.1f} s (by the demo-* readers)."
+                    )
+                )
 
     def _blocks(self, author):
         """The demo's reusable blocks (created once, by key)."""
