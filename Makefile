@@ -11,7 +11,10 @@ export DJANGO_DEBUG ?= 1
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@# compat: the checkout is put on sys.path as a plain path entry, not through a
+	@# finder that would lend this checkout's subpackages to an older commit run
+	@# from another directory (the side-by-side benchmark runs one).
+	$(BIN)/python -m pip install --quiet -e ".[dev]" --config-settings editable_mode=compat
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
