@@ -17,8 +17,8 @@ urlpatterns = [
     path("section/<int:pk>/edit/", sections.section_edit, name="edit"),
     path("section/<int:pk>/history/", sections.section_history, name="history"),
     path("section/<int:pk>/diff/", sections.section_diff, name="diff"),
-    path("section/<int:pk>/r/<int:number>/", sections.revision_detail, name="revision"),
     path("section/<int:pk>/changes/", sections.section_changes, name="changes"),
+    path("section/<int:pk>/r/<int:number>/", sections.revision_detail, name="revision"),
     path(
         "section/<int:pk>/r/<int:number>/restore/",
         sections.revision_restore,

@@ -249,9 +249,9 @@ def section_edit(request, pk):
             base=data["base"],
             message=data["message"],
             resolves=data["resolves"],
+            minor=data["minor"],
         ),
         saved=lambda result, data: _after_save(request, section, result),
-            minor=data["minor"],
     )
     if not isinstance(outcome, EditPage):
         return outcome
