@@ -1,10 +1,85 @@
-"""Shared fixtures: role users, a small manual tree, logged-in clients."""
+"""Shared fixtures: role users, a small manual tree, logged-in clients; data built
+once per module; and which tests the PostgreSQL run of `make test` leaves out."""
+
+import os
+from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.db import connection, models, transaction
 
 from manuals.models import Kind, Visibility
 from tests.factories import make_admin, make_section, make_user
+
+# --- the PostgreSQL run: only what the database can change ---------------------------
+#
+# `make test` runs the whole suite on SQLite, then again on PostgreSQL with
+# KB_TEST_DATABASE_ONLY=1 (`make test-postgres` alone runs everything). That second run
+# leaves out what cannot come out differently there, because it never touches the
+# suite's database:
+# - the browser tests (tests/e2e): they drive the interface, whose behaviour the
+#   database does not change; the queries behind each page run on PostgreSQL in the
+#   view, permission, search and security tests;
+# - tests marked `database_independent`: pure code, or subprocesses with a database
+#   of their own (production settings on a fresh SQLite file, the SQLite half of the
+#   concurrency test). The marker is checked: in the SQLite run such a test fails if
+#   it runs a query on the suite's database.
+# Every test that runs queries, transactions, locking, a search backend or the
+# migrations on the suite's database stays in the PostgreSQL run.
+
+DATABASE_ONLY = os.environ.get("KB_TEST_DATABASE_ONLY") == "1"
+E2E_DIR = Path(__file__).parent / "e2e"
+LEFT_OUT = (
+    "KB_TEST_DATABASE_ONLY=1 (the PostgreSQL run of make test): this test never "
+    "touches the suite's database, and the SQLite run ran it"
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "database_independent: never touches the suite's database, so the "
+        "PostgreSQL run of `make test` leaves it out (see tests/conftest.py)",
+    )
+
+
+def _is_browser_test(item) -> bool:
+    return item.path.is_relative_to(E2E_DIR) or item.get_closest_marker("e2e")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not DATABASE_ONLY:
+        return
+    skip = pytest.mark.skip(reason=LEFT_OUT)
+    for item in items:
+        if _is_browser_test(item) or item.get_closest_marker("database_independent"):
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if DATABASE_ONLY:
+        terminalreporter.write_line(
+            "KB_TEST_DATABASE_ONLY=1: the browser tests and the tests marked "
+            "database_independent were skipped here; the SQLite run ran them."
+        )
+
+
+def _refuse_queries(execute, sql, params, many, context):
+    raise AssertionError(
+        "a test marked database_independent ran a query on the suite's database "
+        f"(the PostgreSQL run of make test leaves it out): {sql[:200]}"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _database_independent_runs_no_query(request):
+    """Holds a `database_independent` test to its word (see the top of this file)."""
+    if request.node.get_closest_marker("database_independent") is None:
+        yield
+        return
+    with connection.execute_wrapper(_refuse_queries):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -12,6 +87,114 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# --- data built once per module ------------------------------------------------------
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and any(
+        marker.kwargs.get(name) for name in ("transaction", "reset_sequences")
+    ):
+        return True
+    if marker is not None and marker.args and marker.args[0]:
+        return True
+    return bool(
+        {"transactional_db", "live_server", "django_db_reset_sequences"}
+        & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def _reread(value):
+    """`value` with every model instance in it read again from the database (one
+    query per model); dicts, lists and tuples are rebuilt, other values kept."""
+    wanted = defaultdict(set)
+
+    def collect(v):
+        if isinstance(v, models.Model):
+            wanted[type(v)].add(v.pk)
+        elif isinstance(v, dict):
+            for x in v.values():
+                collect(x)
+        elif isinstance(v, list | tuple):
+            for x in v:
+                collect(x)
+
+    collect(value)
+    rows = {model: model._base_manager.in_bulk(pks) for model, pks in wanted.items()}
+
+    def rebuild(v):
+        if isinstance(v, models.Model):
+            return rows[type(v)][v.pk]
+        if isinstance(v, dict):
+            return {k: rebuild(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [rebuild(x) for x in v]
+        if isinstance(v, tuple):
+            return tuple(rebuild(x) for x in v)
+        return v
+
+    return rebuild(value)
+
+
+class Shared:
+    """Data built once for a module. `get()` hands each test its own instances, read
+    again from the database, so no test sees what another changed in memory (what
+    it changed in the database is rolled back with its savepoint)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def get(self):
+        return _reread(self.value)
+
+
+@pytest.fixture(scope="module")
+def module_data(request, django_db_setup, django_db_blocker):
+    """Build data once for the tests of a module (once per xdist worker that runs
+    some of them), inside a transaction rolled back after the module's last test.
+    Each test still runs in its own savepoint (the `db` fixture), so whatever it
+    writes is undone before the next one.
+
+        @pytest.fixture(scope="module")
+        def _world(module_data):
+            return module_data(build_world)   # build_world() makes its own users
+
+        @pytest.fixture
+        def world(_world, db):
+            return _world.get()
+
+    The builder returns model instances in dicts, lists or tuples (and plain values).
+    A module with transactional tests cannot share data this way (they would run
+    inside the module's transaction).
+    """
+    transactional = [
+        item.nodeid
+        for item in request.session.items
+        if item.path == request.path and _transactional(item)
+    ]
+    if transactional:
+        pytest.fail(
+            f"module_data in a module with transactional tests: {transactional[0]}"
+        )
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+
+    def share(build, *args, **kwargs) -> Shared:
+        with django_db_blocker.unblock():
+            return Shared(build(*args, **kwargs))
+
+    try:
+        yield share
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+# --- users and the small manual ------------------------------------------------------
 
 
 @pytest.fixture
@@ -36,8 +219,7 @@ def publisher(db):
     return make_user("editor", "publisher", username="publisher")
 
 
-@pytest.fixture
-def tree(db, admin_user):
+def build_tree(admin_user):
     """A manual with chapters and sections of mixed visibility.
 
     manual (internal)
@@ -90,6 +272,31 @@ def tree(db, admin_user):
         "help": help_root,
         "public_faq": public_faq,
     }
+
+
+@pytest.fixture
+def tree(db, admin_user):
+    """The small manual (see build_tree), built for this test in one transaction (a
+    transactional test, as in tests/e2e, indexes it once, after that commit)."""
+    with transaction.atomic():
+        return build_tree(admin_user)
+
+
+@pytest.fixture(scope="module")
+def _tree_once(module_data):
+    return module_data(lambda: build_tree(make_admin()))
+
+
+@pytest.fixture
+def shared_tree(_tree_once, db):
+    """The same manual as `tree`, built once per module (see module_data). A module
+    whose tests only read it, or change it in their own savepoint, opts in with
+
+        @pytest.fixture
+        def tree(shared_tree):
+            return shared_tree
+    """
+    return _tree_once.get()
 
 
 @pytest.fixture

@@ -11,6 +11,14 @@ from django.urls import reverse
 from feedback.models import ArticleFeedback, Gap, GapKind, Status
 from tests.feedback.factories import feedback, searches, views
 
+
+@pytest.fixture
+def tree(shared_tree):
+    """The conftest's manual, built once for this module (see module_data in
+    tests/conftest.py); each test changes it only inside its own savepoint."""
+    return shared_tree
+
+
 PAGES = [
     ("feedback:dashboard", []),
     ("feedback:inbox", []),

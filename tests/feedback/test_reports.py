@@ -21,6 +21,13 @@ from tests.feedback.factories import at, feedback, searches, views
 
 
 @pytest.fixture
+def tree(shared_tree):
+    """The conftest's manual, built once for this module (see module_data in
+    tests/conftest.py); each test changes it only inside its own savepoint."""
+    return shared_tree
+
+
+@pytest.fixture
 def data(tree, agent, manager):
     """Fixed events; the expected numbers in the tests are counted by hand from here.
 

@@ -7,6 +7,13 @@ from feedback.models import ArticleFeedback, Status
 from manuals.sections import services as manual_services
 
 
+@pytest.fixture
+def tree(shared_tree):
+    """The conftest's manual, built once for this module (see module_data in
+    tests/conftest.py); each test changes it only inside its own savepoint."""
+    return shared_tree
+
+
 def survey_url(section):
     return reverse("feedback:survey", args=[section.pk])
 

@@ -21,6 +21,14 @@ from manuals.models import (
 from manuals.sections import services
 from tests.factories import make_section, make_user
 
+
+@pytest.fixture
+def tree(shared_tree):
+    """The conftest's manual, built once for this module (see module_data in
+    tests/conftest.py); each test changes it only inside its own savepoint."""
+    return shared_tree
+
+
 A = AuditEntry.Action
 
 

@@ -22,6 +22,14 @@ from manuals.transfer.importer import apply, read_source
 from tests.factories import make_section, make_user
 from tests.manuals.transfer.docx_builder import build_manual, png_bytes
 
+
+@pytest.fixture
+def tree(shared_tree):
+    """The conftest's manual, built once for this module (see module_data in
+    tests/conftest.py); each test changes it only inside its own savepoint."""
+    return shared_tree
+
+
 pytestmark = pytest.mark.django_db
 
 READERS = ["anonymous", "nobody", "agent", "agent_in_group", "editor", "admin"]

@@ -1,8 +1,17 @@
 """The sidebar, children list and previous/next are cached, yet never stale."""
 
+import pytest
+
 from manuals.models import Section
 from manuals.sections import services
 from tests.factories import make_section
+
+
+@pytest.fixture
+def tree(shared_tree):
+    """The conftest's manual, built once for this module (see module_data in
+    tests/conftest.py); each test changes it only inside its own savepoint."""
+    return shared_tree
 
 
 def _page(client, section):

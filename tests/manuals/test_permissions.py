@@ -13,6 +13,13 @@ from tests.factories import make_section, make_user
 ROLES = ["anonymous", "norole", "agent", "editor", "publisher", "admin"]
 
 
+@pytest.fixture
+def tree(shared_tree):
+    """The conftest's manual, built once for this module (its tests change it only
+    inside their own savepoint)."""
+    return shared_tree
+
+
 def make_role_user(role):
     if role == "anonymous":
         return None

@@ -10,6 +10,14 @@ from manuals.models import Section
 
 from .docx_builder import build_manual
 
+
+@pytest.fixture
+def tree(shared_tree):
+    """The conftest's manual, built once for this module (see module_data in
+    tests/conftest.py); each test changes it only inside its own savepoint."""
+    return shared_tree
+
+
 pytestmark = pytest.mark.django_db
 
 
