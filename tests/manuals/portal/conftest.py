@@ -3,9 +3,15 @@
 INTERNAL-CANARY sits in internal sections, BLOCK-CANARY in an internal block embedded
 in a public article, FAQ-CANARY in an internal FAQ answer, DRAFT-CANARY in a public
 section's unpublished draft.
+
+The portal is built once per module (tests/conftest.py module_data) with its whoosh
+index; each test searches a copy of that index.
 """
 
+import shutil
+
 import pytest
+from django.test import override_settings
 
 from faq.models import Category
 from faq.services import entry_create
@@ -14,26 +20,35 @@ from manuals.models import Kind, Visibility
 from manuals.search import get_search_backend, reset_search_backend
 from manuals.search.outbox import apply_all
 from manuals.sections import services
-from tests.factories import make_section
+from tests.conftest import build_tree
+from tests.factories import make_admin, make_section
 
 CANARIES = ("INTERNAL-CANARY", "BLOCK-CANARY", "FAQ-CANARY", "DRAFT-CANARY", "秘密条款")
 
 
-@pytest.fixture(autouse=True)
-def search_index(settings, tmp_path):
-    """A fresh whoosh index per test."""
-    settings.KB_SEARCH_BACKEND = {
+def _whoosh(path) -> dict:
+    return {
         "BACKEND": "manuals.search.backends.whoosh.WhooshSearchBackend",
-        "OPTIONS": {"PATH": str(tmp_path / "index"), "LOCK_TIMEOUT": 5},
+        "OPTIONS": {"PATH": str(path), "LOCK_TIMEOUT": 5},
     }
+
+
+@pytest.fixture(autouse=True)
+def search_index(request, settings, tmp_path):
+    """A fresh whoosh index per test: empty, or with `portal` a copy of the index
+    built with it."""
+    path = tmp_path / "index"
+    if "portal" in request.fixturenames:
+        shutil.copytree(request.getfixturevalue("_portal_once").index, path)
+    settings.KB_SEARCH_BACKEND = _whoosh(path)
     reset_search_backend()
     yield get_search_backend()
     reset_search_backend()
 
 
-@pytest.fixture
-def portal(tree, admin_user):
-    """The shared tree plus public articles, an internal block and FAQ entries."""
+def build_portal(tree, admin_user):
+    """The small manual (tests/conftest.py build_tree) plus public articles, an
+    internal block and FAQ entries, indexed."""
     block_create(
         key="secret-rule",
         title="内部规则",
@@ -125,6 +140,34 @@ def portal(tree, admin_user):
         "internal_entry": internal_entry,
         "account": account,
     }
+
+
+@pytest.fixture(scope="module")
+def _portal_once(module_data, tmp_path_factory):
+    index = tmp_path_factory.mktemp("portal") / "index"
+
+    def build():
+        with override_settings(KB_SEARCH_BACKEND=_whoosh(index)):
+            reset_search_backend()
+            try:
+                admin = make_admin()
+                return build_portal(build_tree(admin), admin)
+            finally:
+                reset_search_backend()
+
+    shared = module_data(build)
+    shared.index = index
+    return shared
+
+
+@pytest.fixture
+def portal(request, _portal_once, db):
+    """The portal (see build_portal), built once for the module; the test's own
+    instances, and a copy of its search index (search_index)."""
+    assert "tree" not in request.fixturenames, (
+        "portal builds its own manual: take its sections from portal[...], not tree"
+    )
+    return _portal_once.get()
 
 
 def assert_no_canary(text: str, where: str = "") -> None:

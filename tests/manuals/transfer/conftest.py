@@ -1,3 +1,7 @@
 """Transfer tests reuse the portal's canary fixtures."""
 
-from tests.manuals.portal.conftest import portal, search_index  # noqa: F401
+from tests.manuals.portal.conftest import (  # noqa: F401
+    _portal_once,
+    portal,
+    search_index,
+)
