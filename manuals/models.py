@@ -137,6 +137,10 @@ class Section(MP_Node):
         verbose_name=_("deleted by"),
     )
     in_trash = models.BooleanField(default=False, db_index=True)
+    # How many times what the section means has changed: +1 on its first publication
+    # and on every publication of a material change (of its own text or of a block it
+    # follows). Read confirmations given at an older number are outdated.
+    material_version = models.PositiveIntegerField(_("material version"), default=0)
     created = models.DateTimeField(_("created"), default=timezone.now)
     updated = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -196,6 +200,9 @@ class Revision(models.Model):
     # A minor edit (typo, formatting): published like any other, but nobody watching
     # is notified and read confirmations are not asked again.
     minor = models.BooleanField(_("minor edit"), default=False)
+    # A material change: the meaning changed (a number, a step, a rule); publishing it
+    # asks for read confirmations again.
+    material = models.BooleanField(_("material change"), default=False)
     # When it first became what readers see: readers may compare published revisions
     # ("what changed since my last visit"), never drafts.
     first_published_at = models.DateTimeField(null=True, blank=True)
@@ -492,6 +499,8 @@ class BlockRevision(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     minor = models.BooleanField(_("minor edit"), default=False)
+    # Publishing a material change asks the readers of every following section again.
+    material = models.BooleanField(_("material change"), default=False)
     created = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -28,3 +28,9 @@ review_decided = Signal()
 # sender=Section; kwargs: section, revision, previous (the revision readers saw
 # before, or None), user.
 section_published = Signal()
+
+# Sent inside the transaction when the meaning of sections changed: the first
+# publication of a section, or the publication of a material change of it or of a
+# block it follows. Their material_version is already raised. sender=Section;
+# kwargs: section_ids (a list), user. Read confirmations listen.
+material_changed = Signal()

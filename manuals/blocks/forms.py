@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import BlockRevision, Visibility
 from ..rendering import validate_body_size
-from ..sections.forms import GroupsField, limit_body_field
+from ..sections.forms import GroupsField, MaterialField, limit_body_field
 
 
 class BlockRevisionForm(forms.Form):
@@ -26,6 +26,7 @@ class BlockRevisionForm(forms.Form):
         required=False,
         help_text=_("A typo or formatting: nobody watching is told."),
     )
+    material = MaterialField()
     base = forms.ModelChoiceField(
         queryset=BlockRevision.objects.none(), required=False, widget=forms.HiddenInput
     )

@@ -11,19 +11,20 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import audit, directives, permissions
 from ..audience import ANONYMOUS, takes_groups
 from ..diff import side_by_side
+from ..editing.material import looks_material
 from ..editing.merge import merge_text
 from ..models import AuditEntry, Block, BlockDraft, BlockRevision, Section
 from ..permissions import can_edit_block, can_publish_block, require
 from ..rendering import plain_text, render_markdown, validate_body_size
 from ..sections.services import SaveResult, _changed, revision_publish, section_save
-from ..signals import blocks_published
+from ..signals import blocks_published, material_changed
 
 
 def pinned_directive(key: str, number: int) -> str:
@@ -44,9 +45,19 @@ def _check(body: str, key: str, block: Block | None = None) -> None:
 
 
 def _new_revision(
-    block, *, user, title, body, base, message, minor: bool = False
+    block,
+    *,
+    user,
+    title,
+    body,
+    base,
+    message,
+    minor: bool = False,
+    material: bool | None = None,
 ) -> BlockRevision:
     last = block.revisions.order_by("-number").values_list("number", flat=True).first()
+    if material is None:  # left to the site: guessed from the change
+        material = looks_material(base.body if base else "", body.replace("\r\n", "\n"))
     revision = BlockRevision.objects.create(
         block=block,
         number=(last or 0) + 1,
@@ -56,6 +67,7 @@ def _new_revision(
         message=message.strip()[:255],
         base=base,
         minor=minor,
+        material=material,
     )
     block.head_revision = revision
     block.updated = timezone.now()
@@ -109,8 +121,12 @@ def block_save(
     message: str = "",
     resolves: int | None = None,
     minor: bool = False,
+    material: bool | None = None,
 ) -> SaveResult:
     """Save an edit of a block; a stale base is merged like a section's.
+
+    `material` as for sections: publishing a material change asks the readers of
+    every section that follows the block to confirm again; None guesses.
 
     Overlapping changes save nothing and keep the editor's own text as a BlockDraft
     (returned in the result); `resolves` names the draft a save from the conflict
@@ -162,6 +178,7 @@ def block_save(
         base=head,
         message=message,
         minor=minor,
+        material=material,
     )
     return SaveResult(status=status, revision=revision, head=head)
 
@@ -181,9 +198,10 @@ def block_publish(*, block: Block, revision: BlockRevision, user) -> list[int]:
     require(can_publish_block(user))
     if revision.block_id != block.pk:
         raise ValidationError(_("That revision belongs to another block."))
-    block = Block.objects.get(pk=block.pk)
+    block = Block.objects.select_related("published_revision").get(pk=block.pk)
     # Checked again: blocks embedding this one may have changed since it was saved.
     _check(revision.body, block.key, block)
+    material = _is_material(block.published_revision, revision)
     block.published_revision = revision
     block.title = revision.title or block.title
     block.updated = timezone.now()
@@ -204,7 +222,30 @@ def block_publish(*, block: Block, revision: BlockRevision, user) -> list[int]:
     blocks_published.send(
         sender=Block, block=block, affected=affected, revision=revision, user=user
     )
+    # followers() leaves out sections pinned to a revision: their text is as it was.
+    if material and section_ids:
+        Section.objects.filter(pk__in=section_ids).update(
+            material_version=F("material_version") + 1
+        )
+        material_changed.send(sender=Section, section_ids=section_ids, user=user)
     return section_ids
+
+
+def _is_material(published: BlockRevision | None, revision: BlockRevision) -> bool:
+    """Like a section's: any material revision since the published one; the first
+    publication of a block changes the sections that already embed it."""
+    if published is None:
+        return True
+    if published.pk == revision.pk:
+        return False
+    if revision.number > published.number:
+        return BlockRevision.objects.filter(
+            block_id=revision.block_id,
+            number__gt=published.number,
+            number__lte=revision.number,
+            material=True,
+        ).exists()
+    return looks_material(published.body, revision.body)
 
 
 @transaction.atomic

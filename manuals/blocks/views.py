@@ -196,6 +196,7 @@ def block_edit(request, key):
             message=data["message"],
             resolves=data["resolves"],
             minor=data["minor"],
+            material=data["material"],
         ),
         saved=saved,
     )

@@ -23,6 +23,40 @@ class GroupsField(forms.ModelMultipleChoiceField):
         return role_label(obj)
 
 
+class MaterialField(forms.TypedChoiceField):
+    """Did the meaning change? Left to the site (None) unless the editor says.
+
+    Radio buttons rather than a checkbox: an unticked box cannot tell "not material"
+    from "I did not look", and without a script the form cannot pre-tick from a diff
+    it has not seen yet, so the guess is made when saving (editing.material).
+    """
+
+    AUTO, YES, NO = "", "yes", "no"
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("Material change"),
+            choices=[
+                (self.AUTO, _("Decide from the changes")),
+                (self.YES, _("Yes: the meaning changed")),
+                (self.NO, _("No")),
+            ],
+            coerce=lambda value: {self.YES: True, self.NO: False}.get(value),
+            empty_value=None,
+            required=False,
+            initial=self.AUTO,
+            widget=forms.RadioSelect,
+            help_text=_(
+                "Minor edit: tell nobody. Material change: what the text means changed "
+                "(a number, an amount, a time limit, a step); readers who confirmed "
+                "it are asked to read and confirm again. Left to the site, changed "
+                "numbers, dates, list steps or embedded blocks count as material, "
+                "typo-sized fixes do not."
+            ),
+            **kwargs,
+        )
+
+
 class RevisionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(
@@ -45,6 +79,7 @@ class RevisionForm(forms.Form):
         required=False,
         help_text=_("A typo or formatting: nobody watching is told."),
     )
+    material = MaterialField()
     base = forms.ModelChoiceField(
         queryset=Revision.objects.none(), required=False, widget=forms.HiddenInput
     )

@@ -18,11 +18,12 @@ from django.utils.translation import ngettext
 
 from .. import audit, directives, permissions
 from ..audience import clamp_to_parent, takes_groups
+from ..editing.material import looks_material
 from ..editing.merge import merge_text
 from ..models import AuditEntry, Draft, Kind, Revision, Section, Tag
 from ..permissions import require
 from ..rendering import validate_body_size
-from ..signals import section_published, sections_changed
+from ..signals import material_changed, section_published, sections_changed
 
 TREE_LOCK_ID = 727_001  # any constant; names the advisory lock of the section tree
 MOVE_POSITIONS = {
@@ -99,7 +100,15 @@ def _refresh_usage(section: Section) -> None:
 
 
 def _new_revision(
-    section, *, user, title, body, base, message, minor: bool = False
+    section,
+    *,
+    user,
+    title,
+    body,
+    base,
+    message,
+    minor: bool = False,
+    material: bool | None = None,
 ) -> Revision:
     last = (
         section.revisions.order_by("-number").values_list("number", flat=True).first()
@@ -114,6 +123,9 @@ def _new_revision(
         base=base,
         minor=minor,
     )
+    if material is None:  # left to the site: guessed from the change
+        material = looks_material(base.body if base else "", revision.body)
+    revision.material = material
     revision.full_clean(exclude=["section", "base"])
     revision.save()
     section.head_revision = revision
@@ -228,8 +240,12 @@ def section_save(
     message: str = "",
     resolves: int | None = None,
     minor: bool = False,
+    material: bool | None = None,
 ) -> SaveResult:
     """Save an edit made from `base`. A stale base is merged three-way with the head.
+
+    `material` marks a change of meaning (publishing it asks read confirmations
+    again); None lets `looks_material` decide from the change against the head.
 
     A clean merge saves the merged text; overlapping changes save nothing, keep the
     editor's text as a conflict draft, and return the merged text with conflict
@@ -289,6 +305,7 @@ def section_save(
         base=head,
         message=message,
         minor=minor,
+        material=material,
     )
     # What was autosaved is now in a revision, and so is the conflict this resolves.
     Draft.objects.filter(section=section, user=user).filter(
@@ -313,6 +330,7 @@ def revision_publish(*, section: Section, revision: Revision, user) -> Section:
         raise ValidationError(_("That revision belongs to another section."))
     now = timezone.now()
     previous_id = section.published_revision_id
+    material = previous_id != revision.pk and _is_material(section, revision)
     section.published_revision = revision
     section.published_at = now
     section.updated = now
@@ -321,6 +339,14 @@ def revision_publish(*, section: Section, revision: Revision, user) -> Section:
     section.save(
         update_fields=["published_revision", "published_at", "updated", "title", "slug"]
     )
+    if material:
+        # Counted in the database: a block published meanwhile may bump it too.
+        Section.objects.filter(pk=section.pk).update(
+            material_version=models.F("material_version") + 1
+        )
+        section.material_version = Section.objects.values_list(
+            "material_version", flat=True
+        ).get(pk=section.pk)
     if revision.first_published_at is None:
         # Revisions are immutable history; this one fact about them is recorded once.
         Revision.objects.filter(pk=revision.pk, first_published_at=None).update(
@@ -346,7 +372,28 @@ def revision_publish(*, section: Section, revision: Revision, user) -> Section:
             else None,
             user=user,
         )
+    if material:
+        material_changed.send(sender=Section, section_ids=[section.pk], user=user)
     return section
+
+
+def _is_material(section: Section, revision: Revision) -> bool:
+    """Does publishing `revision` change what readers were told? Its first
+    publication does; then any material revision since the published one (an
+    unpublished material draft is not lost by publishing a later minor fix), or
+    going back to an older text that differs in meaning."""
+    published = (
+        Revision.objects.filter(pk=section.published_revision_id).first()
+        if section.published_revision_id
+        else None
+    )
+    if published is None:
+        return True
+    if revision.number > published.number:
+        return section.revisions.filter(
+            number__gt=published.number, number__lte=revision.number, material=True
+        ).exists()
+    return looks_material(published.body, revision.body)
 
 
 @transaction.atomic

@@ -250,6 +250,7 @@ def section_edit(request, pk):
             message=data["message"],
             resolves=data["resolves"],
             minor=data["minor"],
+            material=data["material"],
         ),
         saved=lambda result, data: _after_save(request, section, result),
     )
