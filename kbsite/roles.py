@@ -1,7 +1,8 @@
 """The roles: Django groups with permissions, defined here and nowhere else.
 
 agent reads internal sections; editor creates and edits; publisher may publish;
-manager reads reports and manages people (users, roles, teams: manuals.people).
+manager reads reports and manages people (users, roles, teams: manuals.people);
+trainer asks for read confirmations and (coming) builds learning paths.
 Admins are superusers.
 """
 
@@ -34,6 +35,10 @@ ROLES: dict[str, list[str]] = {
         "feedback.view_reports",
         "feedback.change_articlefeedback",
         "people.manage_people",
+    ],
+    "trainer": [
+        "manuals.view_internal",
+        "training.manage_training",
     ],
 }
 

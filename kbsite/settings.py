@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "manuals",
     "manuals.people",
     "manuals.notifications",
+    "manuals.training",
     "faq",
     "feedback",
 ]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("transfer/", include("manuals.transfer.urls")),
     path("notifications/", include("manuals.notifications.urls")),
     path("people/", include("manuals.people.urls")),
+    path("training/", include("manuals.training.urls")),
     # Crawlers look for these at the root; both describe the public portal only.
     path("sitemap.xml", portal_views.sitemap, name="sitemap"),
     path("robots.txt", portal_views.robots_txt, name="robots"),

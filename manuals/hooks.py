@@ -46,3 +46,19 @@ def provide_user_annotation(name: str, sql: Callable) -> None:
 
 def user_annotations(user_alias: str) -> dict[str, str]:
     return {name: make(user_alias) for name, make in _user_annotations.items()}
+
+
+_section_panels: list[Callable] = []
+
+
+def provide_section_panel(func: Callable) -> None:
+    """A panel on every section page (training's confirmation bar):
+    `func(request, section, stamp) -> str` returns safe HTML, or "" to show nothing;
+    `stamp` is the change stamp the page read (or None). It is called on the hot
+    page: it should answer from the session or from what the stamp keys."""
+    if func not in _section_panels:
+        _section_panels.append(func)
+
+
+def section_panels(request, section, stamp=None) -> list[str]:
+    return [html for func in _section_panels if (html := func(request, section, stamp))]

@@ -378,6 +378,7 @@ class AuditEntry(models.Model):
         FAQ = "faq", _("Changed an FAQ entry")
         ADMIN = "admin", _("Changed in the admin site")
         PEOPLE = "people", _("Changed people or teams")
+        TRAINING = "training", _("Changed training")
 
     action = models.CharField(_("action"), max_length=20, choices=Action, db_index=True)
     user = models.ForeignKey(

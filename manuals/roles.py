@@ -1,6 +1,7 @@
 """What a role is called: the one place a role group's name becomes words.
 
-Roles are the Django groups kbsite.roles sets up (agent, editor, publisher, manager);
+Roles are the Django groups kbsite.roles sets up (agent, editor, publisher, manager,
+trainer);
 every other group restricts sections to its members and is shown by its own name.
 The manual cannot import kbsite, so the role names are spelled here too (the manual
 shows them in its own forms; people/ manages them);
@@ -17,6 +18,7 @@ ROLE_LABELS = {
     "editor": pgettext_lazy("role", "Editor"),
     "publisher": pgettext_lazy("role", "Publisher"),
     "manager": pgettext_lazy("role", "Manager"),
+    "trainer": pgettext_lazy("role", "Trainer"),
 }
 ROLE_NAMES = tuple(ROLE_LABELS)
 

@@ -10,7 +10,7 @@ from kbsite.roles import ROLES
 
 pytestmark = pytest.mark.django_db
 
-ROLE_NAMES = {"agent", "editor", "publisher", "manager"}
+ROLE_NAMES = {"agent", "editor", "publisher", "manager", "trainer"}
 
 
 def role_permissions():

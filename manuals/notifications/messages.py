@@ -15,6 +15,10 @@ MESSAGES = {
     Kind.SECTION_CHANGED: _("“%(text)s” was updated"),
     Kind.BLOCK_CHANGED: _("The block “%(text)s” was updated"),
     Kind.REVIEW_DUE: _("“%(text)s” is due for review"),
+    Kind.CONFIRMATION_REQUESTED: _("%(actor)s asks you to read and confirm “%(text)s”"),
+    Kind.RECONFIRM: _(
+        "“%(text)s” changed in meaning since you confirmed it: please read it again"
+    ),
 }
 
 

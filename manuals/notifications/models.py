@@ -25,6 +25,8 @@ class Kind(models.TextChoices):
     SECTION_CHANGED = "section_changed", _("Watched section changed")
     BLOCK_CHANGED = "block_changed", _("Watched block changed")
     REVIEW_DUE = "review_due", _("Section due for review")
+    CONFIRMATION_REQUESTED = "confirmation_requested", _("Read confirmation requested")
+    RECONFIRM = "reconfirm", _("Read confirmation asked again")
 
 
 class Notification(models.Model):

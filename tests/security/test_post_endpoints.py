@@ -34,6 +34,7 @@ from manuals.permissions import (
     can_read,
     can_read_block,
 )
+from manuals.training.services import can_request as can_request_confirmations
 
 from .checks import client_for, leaked, response_bytes, seen
 from .urlmatrix import all_route_keys, filler_for
@@ -491,6 +492,32 @@ POSTS.update(
 )
 
 
+POSTS.update(
+    {
+        # training: confirming what one may read; asking for confirmations of a
+        # section one owns or trains on (the world's team can read the first one).
+        "training:confirm": Post(
+            sections("training:confirm"),
+            no_data,
+            lambda u, s: u.is_authenticated and can_read(u, s),
+        ),
+        "training:request": Post(
+            sections("training:request"),
+            lambda w, s: {"team": w_team().pk, "note": "POSTED-REQUEST"},
+            lambda u, s: can_request_confirmations(u, s),
+        ),
+    }
+)
+
+
+def w_team():
+    from manuals.people.models import Team
+
+    from .world import WORLD_TEAM
+
+    return Team.objects.get(name=WORLD_TEAM)
+
+
 def people_users(name):
     return lambda w: [
         (reverse(name, kwargs={"pk": w.users[r].pk}), w.users[r])
@@ -619,6 +646,8 @@ NO_WRITE = {
     "manuals:block",
     "manuals:block_diff",
     "notifications:index",
+    "training:status",
+    "training:status_csv",
     "people:index",
     "people:teams",
     "people:activity",

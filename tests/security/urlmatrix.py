@@ -417,6 +417,11 @@ FILLERS = {
     "notifications:preferences": plain("notifications:preferences"),
     "notifications:watch_section": per_section("notifications:watch_section"),
     "notifications:watch_block": per_block("notifications:watch_block"),
+    # training
+    "training:confirm": per_section("training:confirm"),
+    "training:request": per_section("training:request"),
+    "training:status": per_section("training:status"),
+    "training:status_csv": per_section("training:status_csv"),
 }
 
 
