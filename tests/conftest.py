@@ -24,7 +24,7 @@ from tests.factories import make_admin, make_section, make_user
 # - tests marked `database_independent`: pure code, or subprocesses with a database
 #   of their own (production settings on a fresh SQLite file, the SQLite half of the
 #   concurrency test). The marker is checked: in the SQLite run such a test fails if
-#   it runs a query on the suite's database.
+#   it runs a query on the suite's database (pytest_runtest_call below).
 # Every test that runs queries, transactions, locking, a search backend or the
 # migrations on the suite's database stays in the PostgreSQL run.
 
@@ -72,14 +72,15 @@ def _refuse_queries(execute, sql, params, many, context):
     )
 
 
-@pytest.fixture(autouse=True)
-def _database_independent_runs_no_query(request):
-    """Holds a `database_independent` test to its word (see the top of this file)."""
-    if request.node.get_closest_marker("database_independent") is None:
-        yield
-        return
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Holds a `database_independent` test to its word (see the top of this file):
+    no query on the suite's database while it runs (its fixtures may set up a
+    savepoint; a subprocess with a database of its own is not seen here)."""
+    if item.get_closest_marker("database_independent") is None:
+        return (yield)
     with connection.execute_wrapper(_refuse_queries):
-        yield
+        return (yield)
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Every test here runs manage.py or gunicorn with production settings on a fresh SQLite
+# file of its own (production_env drops DATABASE_URL): the PostgreSQL run of make
+# test leaves them out.
+pytestmark = pytest.mark.database_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

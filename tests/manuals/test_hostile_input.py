@@ -180,6 +180,9 @@ def corpus_ids():
     return list(CORPUS)
 
 
+# Rendering alone, no query (checked): the PostgreSQL run of make test leaves these
+# out, as the two below.
+@pytest.mark.database_independent
 @pytest.mark.parametrize("name", corpus_ids())
 def test_every_shape_renders_within_the_bound(name):
     """Each shape renders (no error, no exception) within CPU_BOUND, the guards that
@@ -223,6 +226,7 @@ def _demo_bodies() -> list[str]:
     return list(dict.fromkeys(found))
 
 
+@pytest.mark.database_independent
 def test_real_content_is_never_simplified():
     """The demo manual, one section at a time and repeated into one body of 150,000
     characters, renders exactly as before: no guard acts (a long TOC is cut, no
@@ -288,6 +292,7 @@ def test_a_long_table_is_split_and_keeps_its_header():
     assert "r449" in html
 
 
+@pytest.mark.database_independent
 def test_the_rest_of_a_text_past_the_block_limit_is_plain_text():
     """Past MAX_BLOCKS the text is still there, as preformatted plain text."""
     text = "".join(f"para {i} **b**\n\n" for i in range(MAX_BLOCKS + 50))

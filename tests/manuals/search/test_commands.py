@@ -60,6 +60,9 @@ def test_worker_once_drains_the_outbox(two_sections, admin_user):
     assert services.check_index().ok
 
 
+# Its own SQLite database and whoosh index whatever the suite runs on: the PostgreSQL
+# run of make test leaves it out.
+@pytest.mark.database_independent
 def test_search_index_runs_from_the_command_line(tmp_path):
     """`manage.py search_index` works as an operator runs it (with Django's system
     checks, which call_command skips)."""
