@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
@@ -19,6 +20,7 @@ from manuals.permissions import can_create
 from manuals.portal.models import PortalSettings
 from manuals.sections import reading
 from manuals.sections.navigation import page_navigation
+from manuals.training import panels as training_panels
 
 # Public files may sit in shared caches this long: a section made internal stops
 # showing its images everywhere within it (the pages' caches expire as fast).
@@ -37,6 +39,10 @@ def home(request):
             "changed_since_visit": reading.changed_since_visit(user=user, limit=10),
             "favourites": reading.favourites_for(user=user, limit=12),
             "recently_viewed": reading.recently_viewed(user=user, limit=10),
+            # From the session: the link to "My training" costs no query. Named
+            # here: the manual's templates do not know the training app.
+            "my_training_url": reverse("training:mine"),
+            "training_owed": training_panels.owed_count(request),
         },
     )
 

@@ -16,6 +16,7 @@ MESSAGES = {
     Kind.BLOCK_CHANGED: _("The block “%(text)s” was updated"),
     Kind.REVIEW_DUE: _("“%(text)s” is due for review"),
     Kind.CONFIRMATION_REQUESTED: _("%(actor)s asks you to read and confirm “%(text)s”"),
+    Kind.PATH_ASSIGNED: _("%(actor)s assigned you the learning path “%(text)s”"),
     Kind.RECONFIRM: _(
         "“%(text)s” changed in meaning since you confirmed it: please read it again"
     ),

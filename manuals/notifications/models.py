@@ -27,6 +27,7 @@ class Kind(models.TextChoices):
     REVIEW_DUE = "review_due", _("Section due for review")
     CONFIRMATION_REQUESTED = "confirmation_requested", _("Read confirmation requested")
     RECONFIRM = "reconfirm", _("Read confirmation asked again")
+    PATH_ASSIGNED = "path_assigned", _("Learning path assigned")
 
 
 class Notification(models.Model):

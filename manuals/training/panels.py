@@ -7,6 +7,7 @@ query); confirming updates the session directly. Owing nothing costs no query.
 """
 
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from . import selectors, services
 
@@ -31,6 +32,13 @@ def owed_from_session(request, stamp) -> dict:
     return kept["owed"]
 
 
+def owed_count(request) -> int | None:
+    """How many sections the reader owes, as their session last knew (no query;
+    None when it does not know yet): for the home page's link."""
+    kept = getattr(request, "session", {}).get(SESSION_KEY)
+    return len(kept["owed"]) if kept else None
+
+
 def forget_owed(request, section_id: int) -> None:
     """The reader just confirmed `section_id`: the bar goes, no query needed."""
     kept = request.session.get(SESSION_KEY)
@@ -41,7 +49,7 @@ def forget_owed(request, section_id: int) -> None:
 
 def confirmation_bar(request, section, stamp=None) -> str:
     user = request.user
-    manage = ""
+    manage = SafeString("")
     if user.is_authenticated and (
         section.owner_id == user.pk or services.can_manage_training(user)
     ):

@@ -6,15 +6,23 @@ material version. A confirmation of an older version is "outdated".
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Length, Substr
+from django.utils import timezone
 
 from manuals.models import Section
 from manuals.people.models import Team
 
-from .models import Confirmation, ConfirmationRequest, PathAssignment, PathStep
+from .models import (
+    Confirmation,
+    ConfirmationRequest,
+    LearningPath,
+    PathAssignment,
+    PathStep,
+)
 
 User = get_user_model()
 
@@ -172,3 +180,136 @@ def section_status(section: Section) -> list[PersonStatus]:
             status = OUTDATED
         rows.append(PersonStatus(person, status, confirmation, min(dues, default=None)))
     return rows
+
+
+# --- learning paths -------------------------------------------------------------
+
+DONE, READ_AGAIN, TODO, LOCKED = "done", "read_again", "todo", "locked"
+
+
+@dataclass
+class StepProgress:
+    step: PathStep
+    state: str  # DONE, READ_AGAIN, TODO or LOCKED (its prerequisite is not done)
+    sections: list  # the readable sections the step asks to confirm
+    todo: list  # those not confirmed at their current meaning
+
+
+@dataclass
+class PathProgress:
+    path: LearningPath
+    due: date | None
+    steps: list[StepProgress]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for s in self.steps if s.state == DONE)
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def complete(self) -> bool:
+        return self.done == self.total
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 100
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.due and not self.complete and self.due < timezone.localdate())
+
+    @property
+    def next_step(self) -> StepProgress | None:
+        return next((s for s in self.steps if s.state in (TODO, READ_AGAIN)), None)
+
+    @property
+    def minutes_left(self) -> int:
+        return sum(s.step.minutes for s in self.steps if s.state != DONE)
+
+
+def due_for(assignment: PathAssignment, user) -> date | None:
+    """An absolute date, or N days after the person joined (or after the
+    assignment, for those who joined before it), in the site's time zone."""
+    if assignment.due:
+        return assignment.due
+    if assignment.due_days is None:
+        return None
+    start = max(user.date_joined, assignment.created)
+    return timezone.localdate(start) + timedelta(days=assignment.due_days)
+
+
+def my_training(user) -> list[PathProgress]:
+    """The paths assigned to `user` with their progress, derived from their
+    confirmations (a path edited after assignment keeps what was done); steps
+    pointing to sections they may not read are not shown. A few queries."""
+    if not user.is_authenticated:
+        return []
+    assignments = list(assignments_of(user).select_related("path"))
+    if not assignments:
+        return []
+    due_by_path: dict[int, date | None] = {}
+    paths = {}
+    for assignment in assignments:
+        paths[assignment.path_id] = assignment.path
+        due = due_for(assignment, user)
+        known = due_by_path.get(assignment.path_id)
+        due_by_path[assignment.path_id] = (
+            due if known is None else (min(known, due) if due else known)
+        )
+    steps = list(
+        PathStep.objects.filter(path_id__in=paths, kind=PathStep.Kind.READING)
+        .select_related("section")
+        .order_by("path", "order", "pk")
+    )
+    visible = Section.objects.visible_to(user)
+    roots = [s.section for s in steps if s.section_id]
+    tree_q = Q(pk__in=[r.pk for r in roots])
+    for step in steps:
+        if step.subtree and step.section_id:
+            tree_q |= Q(path__startswith=step.section.path)
+    readable = {
+        s.pk: s
+        for s in visible.filter(tree_q).only(
+            "pk", "path", "title", "slug", "material_version"
+        )
+    }
+    confirmed = {}
+    for section_id, version in Confirmation.objects.filter(
+        user_id=user.pk, section_id__in=readable
+    ).values_list("section_id", "material_version"):
+        confirmed[section_id] = max(version, confirmed.get(section_id, 0))
+    result = []
+    for path_id, path in paths.items():
+        progress, state_of = [], {}
+        for step in (s for s in steps if s.path_id == path_id):
+            if step.section_id not in readable:
+                continue  # restricted since, or trashed: not theirs to see
+            if step.subtree:
+                sections = sorted(
+                    (
+                        s
+                        for s in readable.values()
+                        if s.path.startswith(step.section.path)
+                    ),
+                    key=lambda s: s.path,
+                )
+            else:
+                sections = [readable[step.section_id]]
+            todo = [s for s in sections if confirmed.get(s.pk, -1) < s.material_version]
+            outdated = [s for s in todo if s.pk in confirmed]
+            if not todo:
+                state = DONE
+            elif state_of.get(step.prerequisite_id, DONE) != DONE:
+                state = LOCKED
+            elif len(outdated) == len(todo):
+                state = READ_AGAIN
+            else:
+                state = TODO
+            state_of[step.pk] = state
+            progress.append(StepProgress(step, state, sections, todo))
+        result.append(PathProgress(path, due_by_path[path_id], progress))
+    result.sort(key=lambda p: (p.complete, p.due or date.max, p.path.name))
+    return result

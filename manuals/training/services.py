@@ -6,6 +6,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -16,7 +17,13 @@ from manuals.notifications.models import Kind
 from manuals.notifications.services import notify
 from manuals.permissions import require
 
-from .models import Confirmation, ConfirmationRequest
+from .models import (
+    Confirmation,
+    ConfirmationRequest,
+    LearningPath,
+    PathAssignment,
+    PathStep,
+)
 from .selectors import owing
 
 User = get_user_model()
@@ -150,12 +157,176 @@ def reconfirm_notify(*, section_ids, user=None) -> None:
 
 def describe(entry: AuditEntry) -> Described:
     detail = entry.detail
-    sentence = _("%(user)s asked %(audience)s to confirm “%(section)s”") % {
+    what = {
         "user": entry.username or _("Someone"),
         "audience": detail.get("audience", "?"),
         "section": entry.object_repr,
+        "path": detail.get("path", "?"),
     }
+    if detail.get("event") == "path":
+        return Described(sentence=_("%(user)s changed the path “%(path)s”") % what)
+    if detail.get("event") == "assign":
+        sentence = _("%(user)s assigned the path “%(path)s” to %(audience)s")
+        return Described(sentence=sentence % what)
+    sentence = _("%(user)s asked %(audience)s to confirm “%(section)s”") % what
     details = []
     if detail.get("due"):
         details.append(_("Due %(date)s") % {"date": detail["due"]})
     return Described(sentence=sentence, details=details)
+
+
+# --- learning paths -------------------------------------------------------------
+
+
+@transaction.atomic
+def path_create(*, user, name: str, level: str, description: str = "") -> LearningPath:
+    require(can_manage_training(user))
+    path = LearningPath(
+        name=name.strip(), level=level, description=description, created_by=user
+    )
+    path.full_clean()
+    path.save()
+    _record(user, "path", path=path.name)
+    return path
+
+
+@transaction.atomic
+def path_update(
+    *, path: LearningPath, user, name: str, level: str, description: str, active: bool
+) -> LearningPath:
+    require(can_manage_training(user))
+    path.name, path.level, path.description, path.active = (
+        name.strip(),
+        level,
+        description,
+        active,
+    )
+    path.full_clean()
+    path.save()
+    _record(user, "path", path=path.name)
+    return path
+
+
+@transaction.atomic
+def step_add(
+    *,
+    path: LearningPath,
+    user,
+    section: Section,
+    subtree: bool = False,
+    minutes: int = 0,
+    prerequisite: PathStep | None = None,
+    min_dwell_seconds: int = 0,
+) -> PathStep:
+    """Add a reading step at the end. People the path is assigned to who could not
+    read the section make it refused, as assigning would be."""
+    require(can_manage_training(user) and permissions.can_read(user, section))
+    if prerequisite is not None and prerequisite.path_id != path.pk:
+        raise ValidationError(_("The step to follow must be in the same path."))
+    blocked = unable_to_read(section, assigned_people(path))
+    if blocked:
+        raise ValidationError(_blocked_message(len(blocked)))
+    last = path.steps.order_by("-order").values_list("order", flat=True).first()
+    step = PathStep(
+        path=path,
+        order=(last or 0) + 1,
+        kind=PathStep.Kind.READING,
+        section=section,
+        subtree=subtree,
+        minutes=minutes,
+        prerequisite=prerequisite,
+        min_dwell_seconds=min_dwell_seconds,
+    )
+    step.full_clean()
+    step.save()
+    _record(user, "path", path=path.name, section=section)
+    return step
+
+
+@transaction.atomic
+def step_remove(*, step: PathStep, user) -> None:
+    """Confirmations stay: they are records of reading, not of the path."""
+    require(can_manage_training(user))
+    path = step.path
+    step.delete()
+    _record(user, "path", path=path.name)
+
+
+def assigned_people(path: LearningPath) -> list:
+    """Everyone an assignment of `path` reaches now."""
+    people = {}
+    for assignment in path.assignments.select_related("team", "group", "user"):
+        for person in assignment_people(assignment):
+            people[person.pk] = person
+    return list(people.values())
+
+
+def assignment_people(assignment: PathAssignment):
+    if assignment.user_id:
+        return [assignment.user] if assignment.user.is_active else []
+    qs = members(team=assignment.team, group=assignment.group)
+    if not assignment.include_new_members:
+        qs = qs.filter(date_joined__lte=assignment.created)
+    return list(qs.prefetch_related("groups"))
+
+
+def _blocked_message(count: int) -> str:
+    return ngettext(
+        "%(count)d person it is assigned to cannot read a step of this path.",
+        "%(count)d people it is assigned to cannot read a step of this path.",
+        count,
+    ) % {"count": count}
+
+
+@transaction.atomic
+def path_assign(
+    *,
+    path: LearningPath,
+    user,
+    team=None,
+    group=None,
+    person=None,
+    due: datetime.date | None = None,
+    due_days: int | None = None,
+    include_new_members: bool = True,
+) -> PathAssignment:
+    """Give `path` to a team, a group or a person; refused, saying how many, when
+    someone it would reach cannot read one of its steps."""
+    require(can_manage_training(user))
+    if sum(x is not None for x in (team, group, person)) != 1:
+        raise ValidationError(_("Choose a team, a group or a person."))
+    assignment = PathAssignment(
+        path=path,
+        team=team,
+        group=group,
+        user=person,
+        due=due,
+        due_days=due_days,
+        include_new_members=include_new_members,
+        created_by=user,
+    )
+    people = assignment_people(assignment)
+    blocked = set()
+    for step in path.steps.filter(section__isnull=False).select_related("section"):
+        blocked.update(p.pk for p in unable_to_read(step.section, people))
+    if blocked:
+        raise ValidationError(_blocked_message(len(blocked)))
+    assignment.full_clean()
+    assignment.save()
+    _record(user, "assign", path=path.name, audience=assignment.audience_name)
+    notify(
+        recipients=people,
+        kind=Kind.PATH_ASSIGNED,
+        subject=None,
+        text=path.name,
+        url=reverse("training:mine"),
+        actor=user,
+    )
+    return assignment
+
+
+def _record(user, event: str, *, section: Section | None = None, **detail) -> None:
+    # Training changes move the change stamp too: readers' bars are recomputed.
+    audit.record(
+        AuditEntry.Action.TRAINING, user=user, section=section, event=event, **detail
+    )

@@ -1,4 +1,5 @@
-"""Read confirmations: confirming, asking, and who confirmed."""
+"""Read confirmations (confirming, asking, who confirmed), learning paths, and
+an agent's own training."""
 
 from django.urls import path
 
@@ -15,4 +16,7 @@ urlpatterns = [
     ),
     path("section/<int:pk>/confirmations/", views.status, name="status"),
     path("section/<int:pk>/confirmations.csv", views.status_csv, name="status_csv"),
+    path("mine/", views.my_training, name="mine"),
+    path("paths/", views.paths, name="paths"),
+    path("paths/<int:pk>/", views.path_detail, name="path"),
 ]

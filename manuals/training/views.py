@@ -1,4 +1,5 @@
-"""Confirming a section, asking for confirmations, and the owner's status page."""
+"""Confirming a section, asking for confirmations, the owner's status page; the
+trainer's path screens and an agent's "My training"."""
 
 import csv
 
@@ -14,7 +15,8 @@ from manuals import permissions
 from manuals.models import Section
 
 from . import panels, selectors, services
-from .forms import ConfirmationRequestForm
+from .forms import AssignForm, ConfirmationRequestForm, PathForm, StepForm
+from .models import LearningPath
 
 
 def _readable(request, pk) -> Section:
@@ -122,3 +124,116 @@ def status_csv(request, pk):
 def _csv_safe(value: str) -> str:
     # A cell a spreadsheet would run as a formula is written as text.
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+# --- learning paths -------------------------------------------------------------
+
+
+def _trainer(request):
+    if not services.can_manage_training(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def my_training(request):
+    return render(
+        request,
+        "training/mine.html",
+        {
+            "progress": selectors.my_training(request.user),
+            "can_manage": services.can_manage_training(request.user),
+        },
+    )
+
+
+@login_required
+def paths(request):
+    _trainer(request)
+    form = PathForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            path = services.path_create(
+                user=request.user,
+                name=data["name"],
+                level=data["level"],
+                description=data["description"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Path created. Now add its steps."))
+            return redirect(path)
+    return render(
+        request,
+        "training/paths.html",
+        {
+            "paths": LearningPath.objects.prefetch_related("steps", "assignments"),
+            "form": form,
+        },
+    )
+
+
+@login_required
+def path_detail(request, pk):
+    """The trainer's page of one path: its settings, steps and assignments; each
+    form posts here with its own button name."""
+    _trainer(request)
+    path = get_object_or_404(LearningPath, pk=pk)
+    user = request.user
+    post = request.POST if request.method == "POST" else None
+    settings_form = PathForm(
+        post if post and "save_path" in post else None,
+        initial={
+            "name": path.name,
+            "level": path.level,
+            "description": path.description,
+            "active": path.active,
+        },
+    )
+    step_form = StepForm(
+        post if post and "add_step" in post else None, user=user, path=path
+    )
+    assign_form = AssignForm(post if post and "assign" in post else None)
+    if post:
+        try:
+            if "save_path" in post and settings_form.is_valid():
+                services.path_update(path=path, user=user, **settings_form.cleaned_data)
+                messages.success(request, _("Path saved."))
+                return redirect(path)
+            if "add_step" in post and step_form.is_valid():
+                services.step_add(path=path, user=user, **step_form.cleaned_data)
+                messages.success(request, _("Step added."))
+                return redirect(path)
+            if "assign" in post and assign_form.is_valid():
+                services.path_assign(path=path, user=user, **assign_form.cleaned_data)
+                messages.success(request, _("Path assigned."))
+                return redirect(path)
+            if "remove_step" in post:
+                step = get_object_or_404(path.steps, pk=post.get("remove_step"))
+                services.step_remove(step=step, user=user)
+                messages.success(request, _("Step removed."))
+                return redirect(path)
+        except ValidationError as exc:
+            target = (
+                settings_form
+                if "save_path" in post
+                else step_form
+                if "add_step" in post
+                else assign_form
+            )
+            target.add_error(None, exc)
+    readable = set(Section.objects.visible_to(user).values_list("pk", flat=True))
+    return render(
+        request,
+        "training/path_detail.html",
+        {
+            "path": path,
+            "steps": path.steps.select_related("section", "prerequisite"),
+            "readable": readable,
+            "assignments": path.assignments.select_related("team", "group", "user"),
+            "settings_form": settings_form,
+            "step_form": step_form,
+            "assign_form": assign_form,
+        },
+    )

@@ -34,11 +34,13 @@ from manuals.permissions import (
     can_read,
     can_read_block,
 )
+from manuals.training.models import LearningPath
+from manuals.training.services import can_manage_training
 from manuals.training.services import can_request as can_request_confirmations
 
 from .checks import client_for, leaked, response_bytes, seen
 from .urlmatrix import all_route_keys, filler_for
-from .world import ROLES, block_visible, readable_if_not_trashed
+from .world import ROLES, WORLD_PATH, block_visible, readable_if_not_trashed
 
 # --- what "nothing changed" means ---------------------------------------------------
 
@@ -506,6 +508,20 @@ POSTS.update(
             lambda w, s: {"team": w_team().pk, "note": "POSTED-REQUEST"},
             lambda u, s: can_request_confirmations(u, s),
         ),
+        # learning paths: trainers and superusers.
+        "training:paths": Post(
+            plain("training:paths"),
+            lambda w, t: {"name": "POSTED-PATH", "level": "newcomer"},
+            lambda u, t: can_manage_training(u),
+        ),
+        "training:path": Post(
+            lambda w: [
+                (reverse("training:path", kwargs={"pk": path.pk}), path)
+                for path in LearningPath.objects.filter(name=WORLD_PATH)
+            ],
+            lambda w, t: {"save_path": "1", "name": "POSTED-PATH", "level": "expert"},
+            lambda u, t: can_manage_training(u),
+        ),
     }
 )
 
@@ -648,6 +664,7 @@ NO_WRITE = {
     "notifications:index",
     "training:status",
     "training:status_csv",
+    "training:mine",
     "people:index",
     "people:teams",
     "people:activity",

@@ -422,7 +422,22 @@ FILLERS = {
     "training:request": per_section("training:request"),
     "training:status": per_section("training:status"),
     "training:status_csv": per_section("training:status_csv"),
+    "training:mine": plain("training:mine"),
+    "training:paths": plain("training:paths"),
+    "training:path": lambda w: [
+        reverse("training:path", kwargs={"pk": pk}) for pk in _world_path_ids()
+    ],
 }
+
+
+def _world_path_ids():
+    from manuals.training.models import LearningPath
+
+    from .world import WORLD_PATH
+
+    return list(
+        LearningPath.objects.filter(name=WORLD_PATH).values_list("pk", flat=True)
+    )
 
 
 # --- the Django admin -----------------------------------------------------------------

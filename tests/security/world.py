@@ -43,6 +43,7 @@ ROLES = (
 )
 
 WORLD_TEAM = "sec-team"
+WORLD_PATH = "sec-path"
 
 # A tiny PNG followed by a canary: the bytes of an image imported from Word.
 PNG = bytes.fromhex(
@@ -471,6 +472,13 @@ def build_world() -> World:
         s[key].refresh_from_db()
     for key in list(b):
         b[key].refresh_from_db()
+    # A learning path (training:path) with a step only some may read.
+    from manuals.training.models import LearningPath, PathStep
+
+    PathStep.objects.create(
+        path=LearningPath.objects.create(name=WORLD_PATH, created_by=root),
+        section=s["restricted"],
+    )
     return World(
         users=users,
         sections=s,

@@ -176,7 +176,7 @@ def test_the_bar_shows_to_those_who_owe_and_confirming_removes_it(
     assert "data-kb-confirm-bar" not in agent_client.get(url).content.decode()
     services.confirmation_request(section=refund, user=trainer, team=team)
     html = agent_client.get(url).content.decode()
-    assert "I have read and understood" in html
+    assert "I have read and understood</button>" in html  # markup, not text
     assert "data-kb-confirm-changes" not in html  # never confirmed: nothing to compare
     response = agent_client.post(reverse("training:confirm", args=[refund.pk]))
     assert response.status_code == 302
