@@ -49,6 +49,7 @@ def _is_browser_test(item) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
+    _check_module_data(items)
     if not DATABASE_ONLY:
         return
     skip = pytest.mark.skip(reason=LEFT_OUT)
@@ -139,6 +140,33 @@ def _reread(value):
     return rebuild(value)
 
 
+def _check_module_data(items):
+    """Every test of a module that uses a module_* data fixture uses it (see
+    module_data)."""
+    by_module = defaultdict(list)
+    for item in items:
+        by_module[item.path].append(item)
+    for path, module_items in by_module.items():
+        used = {
+            name
+            for item in module_items
+            for name in getattr(item, "fixturenames", ())
+            if name.startswith("module_") and name != "module_data"
+        }
+        for name in sorted(used):
+            missing = [
+                item.nodeid
+                for item in module_items
+                if name not in getattr(item, "fixturenames", ())
+            ]
+            if missing:
+                raise pytest.UsageError(
+                    f"{name} is used by some tests of {path} but not by "
+                    f"{missing[0]}: data built once per module is there for all its "
+                    f'tests, so say it for all: pytestmark = pytest.mark.usefixtures("{name}")'
+                )
+
+
 class Shared:
     """Data built once for a module. `get()` hands each test its own instances, read
     again from the database, so no test sees what another changed in memory (what
@@ -159,16 +187,20 @@ def module_data(request, django_db_setup, django_db_blocker):
     writes is undone before the next one.
 
         @pytest.fixture(scope="module")
-        def _world(module_data):
+        def module_world(module_data):
             return module_data(build_world)   # build_world() makes its own users
 
         @pytest.fixture
-        def world(_world, db):
-            return _world.get()
+        def world(module_world, db):
+            return module_world.get()
+
+        pytestmark = pytest.mark.usefixtures("module_world")
 
     The builder returns model instances in dicts, lists or tuples (and plain values).
-    A module with transactional tests cannot share data this way (they would run
-    inside the module's transaction).
+    Such a fixture is named module_*, and every test of the module uses it (checked
+    at collection): the data is in the database for all of them alike, whatever
+    order they run in. A module with transactional tests cannot share data this way
+    (they would run inside the module's transaction).
     """
     transactional = [
         item.nodeid
@@ -276,28 +308,24 @@ def build_tree(admin_user):
 
 
 @pytest.fixture
-def tree(db, admin_user):
-    """The small manual (see build_tree), built for this test in one transaction (a
-    transactional test, as in tests/e2e, indexes it once, after that commit)."""
+def tree(request, db, admin_user):
+    """The small manual (see build_tree): in a module that uses module_tree, the
+    module's, read again for this test; otherwise built for this test, in one
+    transaction (a transactional test, as in tests/e2e, indexes it once)."""
+    if "module_tree" in request.fixturenames:
+        return request.getfixturevalue("module_tree").get()
     with transaction.atomic():
         return build_tree(admin_user)
 
 
 @pytest.fixture(scope="module")
-def _tree_once(module_data):
+def module_tree(module_data):
+    """The small manual built once for a module that says so for all its tests:
+
+        pytestmark = pytest.mark.usefixtures("module_tree")
+
+    Its tests get it through `tree` as usual, each with its own instances."""
     return module_data(lambda: build_tree(make_admin()))
-
-
-@pytest.fixture
-def shared_tree(_tree_once, db):
-    """The same manual as `tree`, built once per module (see module_data). A module
-    whose tests only read it, or change it in their own savepoint, opts in with
-
-        @pytest.fixture
-        def tree(shared_tree):
-            return shared_tree
-    """
-    return _tree_once.get()
 
 
 @pytest.fixture

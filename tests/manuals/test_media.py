@@ -22,15 +22,9 @@ from manuals.transfer.importer import apply, read_source
 from tests.factories import make_section, make_user
 from tests.manuals.transfer.docx_builder import build_manual, png_bytes
 
-
-@pytest.fixture
-def tree(shared_tree):
-    """The conftest's manual, built once for this module (see module_data in
-    tests/conftest.py); each test changes it only inside its own savepoint."""
-    return shared_tree
-
-
-pytestmark = pytest.mark.django_db
+# Every test here sees the conftest's small manual, built once for the module
+# (module_tree in tests/conftest.py); `tree` hands each test its own instances.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_tree")]
 
 READERS = ["anonymous", "nobody", "agent", "agent_in_group", "editor", "admin"]
 # Who gets each canary (everyone else gets 404, not 403: nothing says it exists).

@@ -6,12 +6,9 @@ from manuals.models import Section
 from manuals.sections import services
 from tests.factories import make_section
 
-
-@pytest.fixture
-def tree(shared_tree):
-    """The conftest's manual, built once for this module (see module_data in
-    tests/conftest.py); each test changes it only inside its own savepoint."""
-    return shared_tree
+# Every test here sees the conftest's small manual, built once for the module
+# (module_tree in tests/conftest.py); `tree` hands each test its own instances.
+pytestmark = pytest.mark.usefixtures("module_tree")
 
 
 def _page(client, section):

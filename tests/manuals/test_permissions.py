@@ -13,11 +13,9 @@ from tests.factories import make_section, make_user
 ROLES = ["anonymous", "norole", "agent", "editor", "publisher", "admin"]
 
 
-@pytest.fixture
-def tree(shared_tree):
-    """The conftest's manual, built once for this module (its tests change it only
-    inside their own savepoint)."""
-    return shared_tree
+# Every test here sees the conftest's small manual, built once for the module
+# (module_tree in tests/conftest.py); `tree` hands each test its own instances.
+pytestmark = pytest.mark.usefixtures("module_tree")
 
 
 def make_role_user(role):

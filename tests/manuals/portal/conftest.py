@@ -4,8 +4,9 @@ INTERNAL-CANARY sits in internal sections, BLOCK-CANARY in an internal block emb
 in a public article, FAQ-CANARY in an internal FAQ answer, DRAFT-CANARY in a public
 section's unpublished draft.
 
-The portal is built once per module (tests/conftest.py module_data) with its whoosh
-index; each test searches a copy of that index.
+A module whose tests use the portal builds it once, with its whoosh index, for all of
+them (`pytestmark = pytest.mark.usefixtures("module_portal")`, see module_data in
+tests/conftest.py); each test then searches a copy of that index.
 """
 
 import shutil
@@ -35,11 +36,11 @@ def _whoosh(path) -> dict:
 
 @pytest.fixture(autouse=True)
 def search_index(request, settings, tmp_path):
-    """A fresh whoosh index per test: empty, or with `portal` a copy of the index
-    built with it."""
+    """A fresh whoosh index per test: empty, or in a module using module_portal a
+    copy of the index built with the portal."""
     path = tmp_path / "index"
-    if "portal" in request.fixturenames:
-        shutil.copytree(request.getfixturevalue("_portal_once").index, path)
+    if "module_portal" in request.fixturenames:
+        shutil.copytree(request.getfixturevalue("module_portal").index, path)
     settings.KB_SEARCH_BACKEND = _whoosh(path)
     reset_search_backend()
     yield get_search_backend()
@@ -143,7 +144,8 @@ def build_portal(tree, admin_user):
 
 
 @pytest.fixture(scope="module")
-def _portal_once(module_data, tmp_path_factory):
+def module_portal(module_data, tmp_path_factory):
+    """The portal built once for the module, indexed into a folder of its own."""
     index = tmp_path_factory.mktemp("portal") / "index"
 
     def build():
@@ -161,13 +163,15 @@ def _portal_once(module_data, tmp_path_factory):
 
 
 @pytest.fixture
-def portal(request, _portal_once, db):
-    """The portal (see build_portal), built once for the module; the test's own
-    instances, and a copy of its search index (search_index)."""
+def portal(request, db):
+    """The shared tree plus public articles, an internal block and FAQ entries (see
+    build_portal): the module's, read again for this test, or built for it."""
+    if "module_portal" not in request.fixturenames:
+        return build_portal(request.getfixturevalue("tree"), make_admin())
     assert "tree" not in request.fixturenames, (
-        "portal builds its own manual: take its sections from portal[...], not tree"
+        "module_portal builds its own manual: take its sections from portal[...]"
     )
-    return _portal_once.get()
+    return request.getfixturevalue("module_portal").get()
 
 
 def assert_no_canary(text: str, where: str = "") -> None:

@@ -10,7 +10,9 @@ from manuals.portal.selectors import PublicTree
 
 from .conftest import assert_no_canary
 
-pytestmark = pytest.mark.django_db
+# The portal is built once for the module (module_portal in
+# tests/manuals/portal/conftest.py); `portal` hands each test its own instances.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_portal")]
 
 
 def _page_text(client, url):

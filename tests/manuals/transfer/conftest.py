@@ -1,7 +1,7 @@
 """Transfer tests reuse the portal's canary fixtures."""
 
 from tests.manuals.portal.conftest import (  # noqa: F401
-    _portal_once,
+    module_portal,
     portal,
     search_index,
 )

@@ -19,7 +19,9 @@ from tests.manuals.portal.conftest import assert_no_canary
 from .crawl import broken_links, export_files
 from .docx_builder import png_bytes
 
-pytestmark = pytest.mark.django_db
+# The portal is built once for the module (module_portal in
+# tests/manuals/portal/conftest.py); `portal` hands each test its own instances.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_portal")]
 
 
 def test_every_link_of_the_export_resolves(portal, tmp_path):

@@ -10,15 +10,9 @@ from manuals.models import Section
 
 from .docx_builder import build_manual
 
-
-@pytest.fixture
-def tree(shared_tree):
-    """The conftest's manual, built once for this module (see module_data in
-    tests/conftest.py); each test changes it only inside its own savepoint."""
-    return shared_tree
-
-
-pytestmark = pytest.mark.django_db
+# Every test here sees the conftest's small manual, built once for the module
+# (module_tree in tests/conftest.py); `tree` hands each test its own instances.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_tree")]
 
 
 def _docx(tmp_path):
