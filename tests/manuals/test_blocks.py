@@ -59,8 +59,7 @@ def index_now(db):
     return apply_all
 
 
-@pytest.fixture
-def roots(admin_user):
+def build_roots(admin_user):
     """A public manual and an internal manual to put sections in."""
     return {
         "public": make_section(
@@ -73,6 +72,29 @@ def roots(admin_user):
             title="Staff manual", kind=Kind.MANUAL, user=admin_user
         ),
     }
+
+
+@pytest.fixture(scope="module")
+def module_world(module_data):
+    """The roots and the permission tests' block (build_perm_world), built once."""
+
+    def build():
+        roots = build_roots(make_admin())
+        publisher = make_user("editor", "publisher", username="publisher")
+        return {"roots": roots, "perm": build_perm_world(publisher, roots)}
+
+    return module_data(build)
+
+
+# Every test here sees the roots and the permission tests' block, built once for the
+# module (module_data in tests/conftest.py); `roots` and `perm_world` hand each test
+# its own instances.
+pytestmark = pytest.mark.usefixtures("module_world")
+
+
+@pytest.fixture
+def roots(module_world, db):
+    return module_world.get()["roots"]
 
 
 def mkblock(key, body, user, *, visibility=Visibility.PUBLIC, publish=True, **kw):
@@ -1176,7 +1198,11 @@ def test_picker_searches_key_and_title(publisher, client):
 
 
 @pytest.fixture
-def perm_world(publisher, roots):
+def perm_world(module_world, db):
+    return module_world.get()["perm"]
+
+
+def build_perm_world(publisher, roots):
     block = mkblock("perm", "perm r1", publisher)
     edit_block(block, "perm r2", publisher, publish=False)
     section = make_section(

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from manuals.models import Section, Visibility
 from manuals.sections import selectors, services
-from tests.factories import make_section
+from tests.factories import make_admin, make_section
 
 
 def assert_tree_ok():
@@ -28,8 +28,7 @@ def children_titles(node):
     return titles(Section.objects.get_children(fresh(node)))
 
 
-@pytest.fixture
-def forest(admin_user):
+def build_forest(admin_user):
     """Two manuals: M1 with A (A1, A2 > A2x), B, C; M2 with X."""
     m1 = make_section(title="M1", user=admin_user)
     a = make_section(m1, title="A", user=admin_user)
@@ -51,6 +50,22 @@ def forest(admin_user):
         "m2": m2,
         "x": x,
     }
+
+
+@pytest.fixture(scope="module")
+def module_forest(module_data):
+    return module_data(lambda: build_forest(make_admin()))
+
+
+@pytest.fixture
+def forest(module_forest, db):
+    """The two manuals (see build_forest), built once for the module."""
+    return module_forest.get()
+
+
+# Every test here sees the forest, built once for the module (module_data in
+# tests/conftest.py); `forest` hands each test its own instances.
+pytestmark = pytest.mark.usefixtures("module_forest")
 
 
 def test_fixture_tree_is_sound(forest):

@@ -12,11 +12,12 @@ from django.urls import reverse
 from manuals.models import Kind, Revision, Section, Visibility
 from manuals.rendering import body_limit
 from manuals.sections import services
-from tests.factories import make_section, make_user
+from tests.factories import make_admin, make_section, make_user
 
-# Every test here sees the conftest's small manual, built once for the module
-# (module_tree in tests/conftest.py); `tree` hands each test its own instances.
-pytestmark = pytest.mark.usefixtures("module_tree")
+# Every test here sees the conftest's small manual and the two chapters below, built
+# once for the module (module_data in tests/conftest.py); `tree` and `two_chapters`
+# hand each test its own instances.
+pytestmark = pytest.mark.usefixtures("module_tree", "module_two_chapters")
 
 
 BODY = "first line\n\nsecond line\n\nthird line\n"
@@ -555,8 +556,7 @@ def add_children(parent, n, user, **kwargs):
     ]
 
 
-@pytest.fixture
-def two_chapters(admin_user):
+def build_two_chapters(admin_user):
     """Chapter 'small' has 3 children, chapter 'big' has 30 (one with restricted
     groups in between, to exercise the group prefetch)."""
     manual = make_section(title="Manual", user=admin_user)
@@ -565,6 +565,17 @@ def two_chapters(admin_user):
     add_children(small, 3, admin_user)
     add_children(big, 30, admin_user)
     return fresh(small), fresh(big)
+
+
+@pytest.fixture(scope="module")
+def module_two_chapters(module_data):
+    return module_data(lambda: build_two_chapters(make_admin()))
+
+
+@pytest.fixture
+def two_chapters(module_two_chapters, db):
+    """The two chapters (see build_two_chapters), built once for the module."""
+    return module_two_chapters.get()
 
 
 def test_section_page_queries_do_not_grow_with_children(

@@ -5,8 +5,21 @@ import pytest
 
 from manuals.search import services
 from manuals.search.backends.base import Audience
+from tests.factories import make_admin
 
 from .corpus import build_corpus
+
+
+@pytest.fixture(scope="module")
+def module_corpus(module_data):
+    """The corpus's sections, built once for the module; each test indexes them into
+    its own index (its backend's), as the corpus fixture below does."""
+    return module_data(lambda: build_corpus(make_admin()))
+
+
+# Every test here sees the corpus, built once for the module (module_data in
+# tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("module_corpus")
 
 
 def titles(results):
@@ -17,8 +30,8 @@ class SearchBackendContract:
     """What every backend must do. Subclasses choose the backend in `backend`."""
 
     @pytest.fixture
-    def corpus(self, backend, admin_user, index_now):
-        sections = build_corpus(admin_user)
+    def corpus(self, backend, module_corpus, db, index_now):
+        sections = module_corpus.get()
         index_now()
         return sections
 
