@@ -406,12 +406,13 @@ def test_roles_in_chinese(manager_client):
 
 
 def test_roles_groups_of_choices():
-    """The role boxes list the four roles in order, labelled by display name."""
+    """The role boxes list the roles in order, labelled by display name."""
     assert [g.name for g in role_groups()] == [
         "agent",
         "editor",
         "publisher",
         "manager",
+        "trainer",
     ]
 
 
