@@ -1,5 +1,6 @@
 """The side-by-side diff of two revisions, and the compare page."""
 
+import pytest
 from django.urls import reverse
 
 from manuals.diff import side_by_side
@@ -105,21 +106,45 @@ def test_diff_page_order_of_params_does_not_matter(admin_user, editor, editor_cl
     assert response.context["new"].number == 2
 
 
-def test_diff_page_title_change_shown(admin_user, editor, editor_client):
-    """A renamed revision shows the title change in the comparison."""
-    section = make_section(title="Old name", body="same", user=admin_user)
+@pytest.mark.parametrize(
+    "first, second, shown, not_shown",
+    [
+        # A renamed revision shows the title change in the comparison.
+        (
+            ("Old name", "same"),
+            ("New name", "same"),
+            ["<del>Old</del>", "<ins>New</ins>"],
+            [],
+        ),
+        # Hostile text in a revision is escaped on the compare page.
+        (
+            ("H", "safe"),
+            ("H", "<script>alert('DIFF')</script>"),
+            [],
+            ["<script>alert('DIFF')"],
+        ),
+    ],
+    ids=["title-change-shown", "hostile-text-escaped"],
+)
+def test_diff_page_compares_two_revisions(
+    admin_user, editor, editor_client, first, second, shown, not_shown
+):
+    """The compare page of revisions 1 and 2 shows the change, escaped."""
+    section = make_section(title=first[0], body=first[1], user=admin_user)
     services.section_save(
         section=section,
         user=editor,
-        title="New name",
-        body="same",
+        title=second[0],
+        body=second[1],
         base=section.head_revision,
     )
     html = editor_client.get(
         reverse("manuals:diff", args=[section.pk]) + "?a=1&b=2"
     ).content.decode()
-    assert "<del>Old</del>" in html
-    assert "<ins>New</ins>" in html
+    for text in shown:
+        assert text in html
+    for text in not_shown:
+        assert text not in html
 
 
 def test_diff_page_identical_revisions(admin_user, editor, editor_client):
@@ -130,19 +155,3 @@ def test_diff_page_identical_revisions(admin_user, editor, editor_client):
     )
     assert not response.context["changed"]
     assert "kb-diff-replace" not in response.content.decode()
-
-
-def test_diff_page_escapes_hostile_revision_text(admin_user, editor, editor_client):
-    """Hostile text in a revision is escaped on the compare page."""
-    section = make_section(title="H", body="safe", user=admin_user)
-    services.section_save(
-        section=section,
-        user=editor,
-        title="H",
-        body="<script>alert('DIFF')</script>",
-        base=section.head_revision,
-    )
-    html = editor_client.get(
-        reverse("manuals:diff", args=[section.pk]) + "?a=1&b=2"
-    ).content.decode()
-    assert "<script>alert('DIFF')" not in html

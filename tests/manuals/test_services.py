@@ -95,28 +95,23 @@ def test_editor_cannot_force_publish_on_create(editor):
     assert not Section.objects.filter(title="Sneaky").exists()
 
 
-def test_create_section_needs_permission(agent):
-    """An agent cannot create sections."""
-    with pytest.raises(PermissionDenied):
+@pytest.mark.parametrize(
+    "who, title, error",
+    [
+        ("agent", "X", PermissionDenied),  # an agent cannot create sections
+        ("publisher", "   ", ValidationError),  # a blank title is a validation error
+    ],
+    ids=["needs-permission", "refuses-blank-title"],
+)
+def test_create_section_refused_creates_nothing(request, who, title, error):
+    """A refused create (no permission, blank title) creates nothing."""
+    with pytest.raises(error):
         services.section_create(
             parent=None,
-            title="X",
+            title=title,
             kind=Kind.MANUAL,
             visibility=Visibility.INTERNAL,
-            user=agent,
-        )
-    assert Section.objects.count() == 0
-
-
-def test_create_section_refuses_blank_title(publisher):
-    """A blank title is a validation error and creates nothing."""
-    with pytest.raises(ValidationError):
-        services.section_create(
-            parent=None,
-            title="   ",
-            kind=Kind.MANUAL,
-            visibility=Visibility.INTERNAL,
-            user=publisher,
+            user=request.getfixturevalue(who),
         )
     assert Section.objects.count() == 0
     assert Revision.objects.count() == 0
