@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
+from manuals import permissions
 from manuals.models import Section
 from manuals.people.models import Team
 
@@ -313,3 +314,102 @@ def my_training(user) -> list[PathProgress]:
         result.append(PathProgress(path, due_by_path[path_id], progress))
     result.sort(key=lambda p: (p.complete, p.due or date.max, p.path.name))
     return result
+
+
+@dataclass
+class PersonPathRow:
+    user: object
+    done: int
+    total: int
+    due: date | None
+
+    @property
+    def overdue(self) -> bool:
+        return bool(
+            self.due and self.done < self.total and self.due < timezone.localdate()
+        )
+
+
+def path_report(path: LearningPath) -> list[PersonPathRow]:
+    """Everyone `path` is assigned to, with how many of the steps they may read
+    they have done: the sections and their ancestors read once, the confirmations
+    of everyone in one query, each person's permissions once."""
+    assignments = list(path.assignments.select_related("team", "group", "user"))
+    people, dues = {}, {}
+    for assignment in assignments:
+        if assignment.user_id:
+            found = [assignment.user] if assignment.user.is_active else []
+        else:
+            qs = (
+                assignment.team.members.filter(is_active=True)
+                if assignment.team_id
+                else User.objects.filter(groups=assignment.group, is_active=True)
+            )
+            if not assignment.include_new_members:
+                qs = qs.filter(date_joined__lte=assignment.created)
+            found = list(qs)
+        for person in found:
+            people[person.pk] = person
+            due = due_for(assignment, person)
+            if due and (dues.get(person.pk) is None or due < dues[person.pk]):
+                dues[person.pk] = due
+    steps = [
+        s
+        for s in path.steps.filter(kind=PathStep.Kind.READING).select_related("section")
+        if s.section_id
+    ]
+    tree_q = Q(pk__in=[s.section_id for s in steps])
+    for step in steps:
+        if step.subtree:
+            tree_q |= Q(path__startswith=step.section.path)
+    sections = list(
+        Section.objects.filter(tree_q, in_trash=False).prefetch_related("groups")
+    )
+    steplen = Section.steplen
+    ancestor_paths = {
+        s.path[:end] for s in sections for end in range(steplen, len(s.path), steplen)
+    }
+    ancestors = {
+        a.path: a
+        for a in Section.objects.filter(path__in=ancestor_paths).prefetch_related(
+            "groups"
+        )
+    }
+    confirmed: dict[tuple[int, int], int] = {}
+    for user_id, section_id, version in Confirmation.objects.filter(
+        user_id__in=people, section__in=sections
+    ).values_list("user_id", "section_id", "material_version"):
+        key = (user_id, section_id)
+        confirmed[key] = max(version, confirmed.get(key, 0))
+    rows = []
+    for person in sorted(people.values(), key=lambda p: p.get_username()):
+        readable = [
+            s
+            for s in sections
+            if permissions.can_read(
+                person,
+                s,
+                ancestors=[
+                    ancestors[s.path[:end]]
+                    for end in range(steplen, len(s.path), steplen)
+                    if s.path[:end] in ancestors
+                ],
+            )
+        ]
+        by_pk = {s.pk: s for s in readable}
+        done = total = 0
+        for step in steps:
+            if step.section_id not in by_pk:
+                continue
+            mine = (
+                [s for s in readable if s.path.startswith(step.section.path)]
+                if step.subtree
+                else [by_pk[step.section_id]]
+            )
+            total += 1
+            if all(
+                confirmed.get((person.pk, s.pk), -1) >= s.material_version for s in mine
+            ):
+                done += 1
+        rows.append(PersonPathRow(person, done, total, dues.get(person.pk)))
+    return rows

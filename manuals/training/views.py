@@ -232,6 +232,7 @@ def path_detail(request, pk):
             "steps": path.steps.select_related("section", "prerequisite"),
             "readable": readable,
             "assignments": path.assignments.select_related("team", "group", "user"),
+            "report": selectors.path_report(path),
             "settings_form": settings_form,
             "step_form": step_form,
             "assign_form": assign_form,

@@ -208,3 +208,18 @@ def test_the_screens(tree, client, trainer, agent, team):
     assert "进阶" in mine and "0 of 1 steps done" in mine and "due 2030-01-01" in mine
     home = client.get(reverse("home")).content.decode()
     assert reverse("training:mine") in home
+
+
+def test_the_trainers_report_per_person(tree, agent, trainer, team, path):
+    """Each person the path reaches, with the steps done of those they may read,
+    and overdue marked in the site's time zone."""
+    late = make_user("agent", username="late")
+    team.members.add(late)
+    services.path_assign(
+        path=path, user=trainer, team=team, due=datetime.date(2020, 1, 1)
+    )
+    services.confirmation_give(section=tree["refund"], user=agent)
+    rows = {r.user.username: r for r in selectors.path_report(path)}
+    assert (rows["agent"].done, rows["agent"].total) == (1, 2)
+    assert (rows["late"].done, rows["late"].total) == (0, 2)
+    assert rows["late"].overdue
