@@ -93,7 +93,9 @@ def test_unread_notifications_show_in_the_header(client, tree):
     html = client.get(reverse("home")).content.decode()
     assert 'data-unread="2"' in html and '<span class="kb-unread">2</span>' in html
     Notification.objects.filter(recipient=asker).update(read_at="2026-01-01T00:00Z")
-    assert '<span class="kb-unread">' not in client.get(reverse("home")).content.decode()
+    assert (
+        '<span class="kb-unread">' not in client.get(reverse("home")).content.decode()
+    )
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("home"))
     counted = [q for q in queries if "notifications_notification" in q["sql"]]

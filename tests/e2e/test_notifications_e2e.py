@@ -29,12 +29,16 @@ def test_watch_publish_bell_and_changes(new_page, tree, agent, publisher):
     reader.goto(tree["refund"].get_absolute_url())
     with reader.expect_navigation():
         reader.click("form.kb-watch button[value=watch]")
-    expect(reader.locator("form.kb-watch")).to_have_attribute("data-kb-watch", "section")
+    expect(reader.locator("form.kb-watch")).to_have_attribute(
+        "data-kb-watch", "section"
+    )
     expect(reader.locator(".kb-bell")).to_have_attribute("data-unread", "0")
 
     editor = new_page(locale="en-US")
     login(editor, "publisher")
-    publish_through_the_editor(editor, tree["refund"], "## 规则\n\n退款 3 天内处理。", minor=True)
+    publish_through_the_editor(
+        editor, tree["refund"], "## 规则\n\n退款 3 天内处理。", minor=True
+    )
     reader.reload()
     expect(reader.locator(".kb-bell")).to_have_attribute("data-unread", "0")
     publish_through_the_editor(editor, tree["refund"], "## 规则\n\n退款 5 天内处理。")
