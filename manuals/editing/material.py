@@ -2,39 +2,69 @@
 choice, used when the editor leaves it to the site.
 
 Material: a number, amount, duration or date changed; a numbered or bulleted step was
-added, removed or reworded; a block directive was added, removed or repinned.
-Not material: whitespace, punctuation, case, and small word-level fixes in prose.
+added, removed or reworded; a block directive was added, removed or repinned; prose
+changed by more than a few characters. Not material: whitespace, line breaks,
+punctuation, case, and typo-sized fixes. Linear in the body's length: it runs on
+every save, whatever an editor pastes.
 """
 
 import re
-from difflib import SequenceMatcher
 
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _DIRECTIVE = re.compile(r"\{\{\s*block:[^}]*\}\}")
 _STEP = re.compile(r"^\s*(?:[-*+]|\d+[.)、])\s+(.*)$")
 # Whatever a typo fix may touch without changing the meaning.
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
-# A prose diff up to this many changed characters (after dropping the noise) is
-# typo-sized.
+# An edit of up to this many characters (after dropping the noise) is typo-sized.
 TYPO_CHARS = 3
 
 
+def _plain(text: str) -> str:
+    return _NOISE.sub("", text).casefold()
+
+
 def _steps(text: str) -> list[str]:
-    steps = []
-    for line in text.splitlines():
-        match = _STEP.match(line)
-        if match:
-            steps.append(_NOISE.sub("", match.group(1)).casefold())
-    return steps
+    return [
+        _plain(match.group(1))
+        for line in text.splitlines()
+        if (match := _STEP.match(line))
+    ]
 
 
-def _changed_chars(old: str, new: str) -> int:
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
-    return sum(
-        max(i2 - i1, j2 - j1)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag != "equal"
-    )
+def _typo_sized(a: str, b: str, limit: int = TYPO_CHARS) -> bool:
+    """Is the edit distance of `a` and `b` at most `limit`? The common ends are
+    dropped first, then a DP restricted to a band of 2 * limit + 1 diagonals: linear
+    in the length, however long the texts."""
+    start, shortest = 0, min(len(a), len(b))
+    while start < shortest and a[start] == b[start]:
+        start += 1
+    tail = 0
+    while tail < shortest - start and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    a, b = a[start : len(a) - tail], b[start : len(b) - tail]
+    if abs(len(a) - len(b)) > limit:
+        return False
+    if not a or not b:
+        return max(len(a), len(b)) <= limit
+    big = limit + 1
+    previous = {j: j for j in range(0, min(len(b), limit) + 1)}
+    for i in range(1, len(a) + 1):
+        current = {}
+        low, high = max(0, i - limit), min(len(b), i + limit)
+        for j in range(low, high + 1):
+            if j == 0:
+                current[j] = i
+                continue
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(
+                previous.get(j - 1, big) + cost,
+                previous.get(j, big) + 1,
+                current.get(j - 1, big) + 1,
+            )
+        if min(current.values()) > limit:
+            return False
+        previous = current
+    return previous.get(len(b), big) <= limit
 
 
 def looks_material(old: str, new: str) -> bool:
@@ -50,29 +80,6 @@ def looks_material(old: str, new: str) -> bool:
     if len(old_steps) != len(new_steps):
         return True
     for before, after in zip(old_steps, new_steps, strict=True):
-        if before != after and _changed_chars(before, after) > TYPO_CHARS:
+        if before != after and not _typo_sized(before, after):
             return True
-    return _prose_changed(old, new) > TYPO_CHARS
-
-
-def _prose_changed(old: str, new: str) -> int:
-    # Lines first, characters only inside the lines that differ: bounded cost for
-    # long bodies with small edits.
-    old_lines = [
-        p for p in (_NOISE.sub("", x).casefold() for x in old.splitlines()) if p
-    ]
-    new_lines = [
-        p for p in (_NOISE.sub("", x).casefold() for x in new.splitlines()) if p
-    ]
-    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    changed = 0
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        before, after = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
-        if abs(len(before) - len(after)) > TYPO_CHARS:
-            return TYPO_CHARS + 1
-        changed += _changed_chars(before, after)
-        if changed > TYPO_CHARS:
-            break
-    return changed
+    return not _typo_sized(_plain(old), _plain(new))

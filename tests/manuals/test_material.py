@@ -190,3 +190,20 @@ def test_the_edit_form_passes_the_editors_choice(section, publisher_client, publ
     head = Revision.objects.filter(section=section).first()
     assert head.material
     assert _material_version(section) == 2
+
+
+@pytest.mark.database_independent
+def test_the_guess_stays_cheap_on_the_largest_bodies():
+    """Linear, not quadratic: repeated lines and a body at the size limit answer in
+    well under the time of a save (the first version took minutes on this)."""
+    import time
+
+    lines = ["退款流程的细节描述" + "甲乙丙丁"[i % 4] * 5 for i in range(4000)]
+    old = "\n".join(lines)
+    big = "字" * 200_000
+    started = time.perf_counter()
+    assert not looks_material(old, old.replace(lines[2000], lines[2000] + "x", 1))
+    assert looks_material(old, "\n".join(reversed(lines)))
+    assert not looks_material(big, "错" + big[:100_000] + "新" + big[100_000:])
+    assert looks_material(big, "词" * 200_000)
+    assert time.perf_counter() - started < 5
