@@ -233,3 +233,21 @@ def test_the_request_form(tree, client, trainer, team, agent):
     assert selectors.owed(agent)[tree["refund"].pk]["due"].isoformat() == "2026-12-31"
     both = client.post(url, {"team": team.pk, "group": Group.objects.first().pk})
     assert "Choose a team or a group" in both.content.decode()
+
+
+def test_the_bell_and_the_audit_log_say_what_happened(
+    tree, client, agent, trainer, team, admin_user
+):
+    services.confirmation_request(section=tree["refund"], user=trainer, team=team)
+    client.force_login(agent)
+    listing = client.get(reverse("notifications:index")).content.decode()
+    assert "trainer asks you to read and confirm “退款政策”" in listing
+    client.force_login(admin_user)
+    log = client.get(reverse("manuals:audit")).content.decode()
+    assert "trainer asked 售后组 to confirm “退款政策”" in log
+
+
+def test_no_panel_for_anonymous_readers(tree, client, trainer, team):
+    services.confirmation_request(section=tree["public_faq"], user=trainer, team=team)
+    html = client.get(_fresh(tree["public_faq"]).get_absolute_url()).content.decode()
+    assert "data-kb-confirm" not in html
