@@ -13,6 +13,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EDITORS = 10
 SECONDS = 6
+# Saves each editor makes at least, however slow a loaded machine is (up to a
+# minute): enough for merges and conflicts to happen.
+AT_LEAST = 6
 
 
 def _run(args, env, timeout=120):
@@ -77,6 +80,7 @@ def test_parallel_editors_lose_nothing(tmp_path, engine):
                 str(n),
                 str(SECONDS),
                 str(tmp_path / f"w{n}.json"),
+                str(AT_LEAST),
             ],
             cwd=ROOT,
             env=env,
@@ -103,7 +107,7 @@ def test_parallel_editors_lose_nothing(tmp_path, engine):
         if not any(f" {token}\n" in text for text in where):
             lost.append((token, status))
     print(f"\n{len(submitted)} saves by {EDITORS} processes in {SECONDS}s: {counts}")
-    assert len(submitted) > 50
+    assert len(submitted) >= EDITORS * AT_LEAST
     assert counts["merged"] > 0 and counts["conflict"] > 0
     assert lost == []
     children = [pk for log in logs for pk in log["children"]]
