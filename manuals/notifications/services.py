@@ -279,7 +279,7 @@ def deliveries_send(*, now=None, limit: int = 200) -> dict[str, int]:
     for pk in ids:
         with transaction.atomic():
             delivery = (
-                Delivery.objects.select_for_update()
+                Delivery.objects.select_for_update(of=("self",), skip_locked=True)
                 .select_related("notification__recipient", "chat")
                 .filter(pk=pk, status=Delivery.Status.PENDING)
                 .first()
