@@ -72,7 +72,13 @@ def test_agent_feedback_reaches_the_manager_who_resolves_it(
     page.locator("#kb-survey input[name=reasons][value=unclear]").check()
     page.locator("#kb-survey label.kb-survey-star").nth(1).click()
     page.locator("#kb-survey textarea[name=comment]").fill("第二步没有说明去哪里点。")
-    page.locator("#kb-survey [data-kb-survey-save]").click()
+    # The answer replaces the survey box: wait for it, so nothing below reads the
+    # box that is being replaced.
+    with page.expect_response(
+        lambda r: "/feedback/survey/" in r.url and r.request.method == "POST"
+    ):
+        page.locator("#kb-survey [data-kb-survey-save]").click()
+    page.wait_for_load_state("networkidle")
     expect(page.locator("#kb-survey input[value=unclear]")).to_be_checked()
     assert page.evaluate("window.kbMarker") == 1
     screenshot(page.locator("#kb-survey").page, "survey")
